@@ -1,0 +1,27 @@
+using System.Net;
+
+namespace Lockbox.Common;
+
+/// <summary>Who is calling: the authenticated principal behind an access key.</summary>
+/// <param name="AccountId">12-digit account id.</param>
+/// <param name="Arn">Principal ARN, e.g. <c>arn:aws:iam::123456789012:root</c>.</param>
+/// <param name="UserId">The aws:userid value (the account id for root).</param>
+/// <param name="AccessKeyId">The access key the request was signed with.</param>
+/// <param name="IsRoot">True for the account's root principal.</param>
+public sealed record Principal(string AccountId, string Arn, string UserId, string AccessKeyId, bool IsRoot);
+
+/// <summary>
+/// Everything an engine and the authorizer may know about a request besides its body.
+/// Built once per request by the host after authentication.
+/// </summary>
+public sealed class CallerContext
+{
+    public required string RequestId { get; init; }
+    public required Principal Principal { get; init; }
+    /// <summary>The region the request was signed for (the server's region).</summary>
+    public required string Region { get; init; }
+    public required DateTimeOffset RequestTime { get; init; }
+    public IPAddress? SourceIp { get; init; }
+    public string? UserAgent { get; init; }
+    public bool SecureTransport { get; init; }
+}

@@ -1,0 +1,39 @@
+namespace Lockbox.Common;
+
+/// <summary>
+/// One thing an operation is about to do, described for authorization: the IAM action, the
+/// resource ARN and the request's condition keys (e.g. dynamodb:LeadingKeys).
+/// </summary>
+public sealed record AuthorizationRequest(
+    string Action,
+    string ResourceArn,
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? ConditionKeys = null);
+
+/// <summary>
+/// The pipeline stage that decides whether a caller may do what a handler described.
+/// Handlers describe; they never evaluate policies themselves. Throws AccessDeniedException
+/// (as <see cref="AwsServiceException"/>) when denied.
+/// </summary>
+public interface IRequestAuthorizer
+{
+    void Authorize(CallerContext caller, AuthorizationRequest request);
+}
+
+/// <summary>
+/// The authorizer in force until IAM lands: only the account's root principal exists, and root
+/// may do everything. Any other principal is denied, so nothing is open by accident.
+/// </summary>
+public sealed class RootOnlyAuthorizer : IRequestAuthorizer
+{
+    public void Authorize(CallerContext caller, AuthorizationRequest request)
+    {
+        if (caller.Principal.IsRoot)
+        {
+            return;
+        }
+
+        throw new AwsServiceException("com.amazon.coral.service", "AccessDeniedException",
+            $"User: {caller.Principal.Arn} is not authorized to perform: {request.Action} on resource: {request.ResourceArn} because no identity-based policy allows the {request.Action} action",
+            400, capitalizedMessageMember: true);
+    }
+}
