@@ -1,0 +1,214 @@
+using Lockbox.DynamoDb.Tables;
+using Lockbox.DynamoDb.Values;
+using Lockbox.Storage;
+
+namespace Lockbox.DynamoDb.Items;
+
+/// <summary>
+/// Reads and writes the sealed items of tables.
+/// <para>Design: an item's storage key is <c>storageId(8) | keyedHash(pk)(16) | key(sk)</c>.
+/// The partition key appears only as a keyed hash (HMAC under the table's data key), so it is
+/// not readable on disk, and hashing spreads partitions evenly for Scan segments; the sort key
+/// keeps its order-preserving encoding so a partition's items stay in range order. The value is
+/// the item's binary encoding sealed with AES-256-GCM under the table's data key, with the
+/// storage key as associated data (a value cannot be moved to another key or table).</para>
+/// <para>Writes are read-check-commit loops: the commit is conditioned on the exact sealed bytes
+/// that were read (each seal has a fresh nonce, so those bytes are a version), so a conditional
+/// write never acts on a stale item and concurrent writers retry instead of losing updates.</para>
+/// </summary>
+public sealed class ItemStore
+{
+    public const int PartitionHashLength = 16;
+    private const int MaxWriteAttempts = 64;
+
+    private readonly IStorageEngine _storage;
+    private readonly Keyspace _items;
+
+    public ItemStore(TableCatalog catalog)
+    {
+        _storage = catalog.Storage;
+        _items = catalog.Items;
+    }
+
+    /// <summary>storageId | keyedHash(pk): the prefix every item of one partition shares.</summary>
+    public static byte[] PartitionPrefix(TableRuntime table, AttributeValue partitionKey)
+    {
+        var encodedPartition = KeyEncoding.Encode(partitionKey);
+        var prefix = new byte[8 + PartitionHashLength];
+        table.StoragePrefix.CopyTo(prefix, 0);
+        table.DataKey.KeyedHash(encodedPartition, prefix.AsSpan(8, PartitionHashLength));
+        return prefix;
+    }
+
+    public static byte[] StorageKey(TableRuntime table, AttributeValue partitionKey, AttributeValue? sortKey)
+    {
+        var prefix = PartitionPrefix(table, partitionKey);
+        if (sortKey is null)
+        {
+            return prefix;
+        }
+
+        var encodedSort = KeyEncoding.Encode(sortKey);
+        var key = new byte[prefix.Length + encodedSort.Length];
+        prefix.CopyTo(key, 0);
+        encodedSort.CopyTo(key, prefix.Length);
+        return key;
+    }
+
+    public static byte[] StorageKey(TableRuntime table, IReadOnlyDictionary<string, AttributeValue> item)
+    {
+        var definition = table.Definition;
+        var sortKey = definition.SortKeyName is null ? null : item[definition.SortKeyName];
+        return StorageKey(table, item[definition.PartitionKeyName], sortKey);
+    }
+
+    public Dictionary<string, AttributeValue>? Get(TableRuntime table, byte[] storageKey)
+    {
+        var sealedValue = _storage.Get(_items, storageKey);
+        return sealedValue is null ? null : Unseal(table, storageKey, sealedValue);
+    }
+
+    /// <summary>Items of <paramref name="range"/> in key order (or reverse), unsealed.</summary>
+    public IEnumerable<StoredItem> Scan(TableRuntime table, KeyRange range, bool reverse = false)
+    {
+        foreach (var entry in _storage.Scan(_items, range, reverse))
+        {
+            yield return new StoredItem(entry.Key, Unseal(table, entry.Key, entry.Value), entry.Value.Length);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the item at <paramref name="storageKey"/> with what <paramref name="mutate"/> returns
+    /// for the current item (null = absent / delete). <paramref name="mutate"/> may run more than
+    /// once under contention and must not have side effects; it throws to abandon the write.
+    /// </summary>
+    public WriteOutcome Write(TableRuntime table, byte[] storageKey,
+        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> mutate)
+    {
+        EnsureCounters(table);
+        for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+        {
+            var currentSealed = _storage.Get(_items, storageKey);
+            var current = currentSealed is null ? null : Unseal(table, storageKey, currentSealed);
+            var updated = mutate(current);
+            if (current is null && updated is null)
+            {
+                return new WriteOutcome(null, null);
+            }
+
+            var batch = new WriteBatch().Expect(_items, storageKey, currentSealed);
+            var newSize = 0;
+            if (updated is null)
+            {
+                batch.Delete(_items, storageKey);
+            }
+            else
+            {
+                var encoded = ItemCodec.Encode(updated);
+                newSize = ItemSize.Of(updated);
+                batch.Put(_items, storageKey, table.DataKey.Seal(encoded, storageKey));
+            }
+
+            if (_storage.Commit(batch).Committed)
+            {
+                var oldSize = current is null ? 0 : ItemSize.Of(current);
+                var countDelta = (updated is null ? 0 : 1) - (current is null ? 0 : 1);
+                table.RecordWrite(countDelta, newSize - oldSize);
+                return new WriteOutcome(current, updated);
+            }
+        }
+
+        throw new TransactionConflictRetryExhaustedException();
+    }
+
+    /// <summary>
+    /// Applies unconditional puts and deletes to many items (of one or more tables) in one atomic
+    /// commit: every item's current version is read, then the batch commits conditioned on all of
+    /// them, and the whole batch is retried if any item changed in between.
+    /// </summary>
+    public void WriteMany(IReadOnlyList<PendingWrite> writes)
+    {
+        foreach (var write in writes)
+        {
+            EnsureCounters(write.Table);
+        }
+
+        for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+        {
+            var batch = new WriteBatch();
+            var deltas = new (int Count, long Size)[writes.Count];
+            for (var i = 0; i < writes.Count; i++)
+            {
+                var write = writes[i];
+                var currentSealed = _storage.Get(_items, write.StorageKey);
+                var oldSize = currentSealed is null ? 0 : ItemSize.Of(Unseal(write.Table, write.StorageKey, currentSealed));
+                batch.Expect(_items, write.StorageKey, currentSealed);
+                if (write.Item is null)
+                {
+                    batch.Delete(_items, write.StorageKey);
+                    deltas[i] = (currentSealed is null ? 0 : -1, -oldSize);
+                }
+                else
+                {
+                    batch.Put(_items, write.StorageKey, write.Table.DataKey.Seal(ItemCodec.Encode(write.Item), write.StorageKey));
+                    deltas[i] = (currentSealed is null ? 1 : 0, ItemSize.Of(write.Item) - oldSize);
+                }
+            }
+
+            if (_storage.Commit(batch).Committed)
+            {
+                for (var i = 0; i < writes.Count; i++)
+                {
+                    writes[i].Table.RecordWrite(deltas[i].Count, deltas[i].Size);
+                }
+
+                return;
+            }
+        }
+
+        throw new TransactionConflictRetryExhaustedException();
+    }
+
+    /// <summary>Computes item count and size from storage the first time a table needs them.</summary>
+    public void EnsureCounters(TableRuntime table)
+    {
+        if (table.CountersLoaded)
+        {
+            return;
+        }
+
+        lock (table.CounterLock)
+        {
+            if (table.CountersLoaded)
+            {
+                return;
+            }
+
+            long count = 0;
+            long size = 0;
+            foreach (var stored in Scan(table, KeyRange.Prefix(table.StoragePrefix)))
+            {
+                count++;
+                size += ItemSize.Of(stored.Item);
+            }
+
+            table.SetCounters(count, size);
+        }
+    }
+
+    private static Dictionary<string, AttributeValue> Unseal(TableRuntime table, byte[] storageKey, byte[] sealedValue) =>
+        ItemCodec.Decode(table.DataKey.Open(sealedValue, storageKey));
+}
+
+/// <summary>An item read by a scan, with its storage key.</summary>
+public readonly record struct StoredItem(byte[] StorageKey, Dictionary<string, AttributeValue> Item, int StoredLength);
+
+/// <summary>One unconditional write of <see cref="ItemStore.WriteMany"/>: the new item, or null to delete.</summary>
+public readonly record struct PendingWrite(TableRuntime Table, byte[] StorageKey, Dictionary<string, AttributeValue>? Item);
+
+/// <summary>The item before and after a committed write (null = absent).</summary>
+public readonly record struct WriteOutcome(Dictionary<string, AttributeValue>? Old, Dictionary<string, AttributeValue>? New);
+
+/// <summary>Raised when a write lost every compare-and-set race; surfaces as a 500-free conflict error.</summary>
+public sealed class TransactionConflictRetryExhaustedException() : Lockbox.Common.AwsServiceException(
+    DynamoDbErrors.DynamoDbNamespace, "TransactionConflictException", "Transaction is ongoing for the item.");

@@ -1,0 +1,373 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using Lockbox.Common;
+using Lockbox.DynamoDb.Api;
+using Lockbox.DynamoDb.Expressions;
+using Lockbox.DynamoDb.Items;
+using Lockbox.DynamoDb.Tables;
+using Lockbox.DynamoDb.Values;
+using Lockbox.Storage;
+
+namespace Lockbox.DynamoDb.Operations;
+
+/// <summary>Query and Scan: key-range reads with filters, projections, Limit and 1 MB pages.</summary>
+internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer)
+{
+    /// <summary>DynamoDB stops a page once the items read add up to 1 MB.</summary>
+    public const int MaxPageBytes = 1024 * 1024;
+
+    private static readonly string[] SelectSet = ["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"];
+
+    public void Query(QueryRequest request, CallerContext caller, Utf8JsonWriter writer)
+    {
+        var errors = new ConstraintErrors();
+        errors.TableName(request.TableName);
+        CheckIndexName(request.IndexName, errors);
+        errors.Enum(request.Select, "select", SelectSet);
+        errors.ReturnConsumedCapacity(request.ReturnConsumedCapacity);
+        errors.Min(request.Limit, "limit", 1);
+        errors.Enum(request.ConditionalOperator, "conditionalOperator", "AND", "OR");
+        errors.ThrowIfAny();
+
+        var context = ExpressionInputs.Check(
+            [("AttributesToGet", request.AttributesToGet is not null), ("QueryFilter", request.QueryFilter is not null),
+             ("ConditionalOperator", request.ConditionalOperator is not null), ("KeyConditions", request.KeyConditions is not null)],
+            [("ProjectionExpression", request.ProjectionExpression is not null), ("FilterExpression", request.FilterExpression is not null),
+             ("KeyConditionExpression", request.KeyConditionExpression is not null)],
+            request.ExpressionAttributeNames, request.ExpressionAttributeValues,
+            [("FilterExpression", request.FilterExpression is not null), ("KeyConditionExpression", request.KeyConditionExpression is not null)]);
+        var keyExpression = request.KeyConditionExpression is null ? null : ExpressionParser.ParseKeyCondition(request.KeyConditionExpression, context);
+        var filter = ExpressionInputs.Condition(request.FilterExpression, context, "FilterExpression")
+            ?? Legacy.Filter(request.QueryFilter, request.ConditionalOperator);
+        var projection = ExpressionInputs.Projection(request.ProjectionExpression, context)
+            ?? ExpressionInputs.AttributesToGet(request.AttributesToGet);
+        context.EnsureAllUsed();
+        var select = ResolveSelect(request.Select, request.AttributesToGet is not null, request.ProjectionExpression is not null);
+
+        if (request.KeyConditions is not null)
+        {
+            LegacyConditions.ValidateKeyConditions(request.KeyConditions);
+        }
+
+        var table = FindTable(request.TableName!, caller);
+        var definition = table.Definition;
+        CheckNoIndex(request.IndexName);
+        if (keyExpression is null && request.KeyConditions is null)
+        {
+            throw DynamoDbErrors.Validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+        }
+
+        var keyCondition = keyExpression is not null
+            ? keyExpression.Bind(definition.PartitionKeyName, definition.SortKeyName, definition.PartitionKeyType, definition.SortKeyType)
+            : Legacy.KeyConditions(request.KeyConditions!, definition);
+        var startKey = request.ExclusiveStartKey is null ? null : CheckStartKey(table, request.ExclusiveStartKey);
+        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Query", definition.Arn));
+
+        var partitionPrefix = ItemStore.PartitionPrefix(table, keyCondition.PartitionValue);
+        var range = SortKeyRange(partitionPrefix, keyCondition.SortKey);
+        var forward = request.ScanIndexForward ?? true;
+        if (startKey is not null)
+        {
+            if (!startKey.AsSpan().StartsWith(partitionPrefix))
+            {
+                throw DynamoDbErrors.Validation("The provided starting key is invalid: The provided key element does not match the schema");
+            }
+
+            range = forward ? range with { Start = After(startKey) } : range with { End = startKey };
+        }
+
+        var page = ReadPage(table, store.Scan(table, range, reverse: !forward), request.Limit, filter,
+            keyCondition.SortKey?.Operator == SortKeyOperator.BeginsWith ? keyCondition : null);
+        WritePage(writer, table, page, select, projection, request.ReturnConsumedCapacity, request.ConsistentRead ?? false);
+    }
+
+    public void Scan(ScanRequest request, CallerContext caller, Utf8JsonWriter writer)
+    {
+        var errors = new ConstraintErrors();
+        errors.TableName(request.TableName);
+        CheckIndexName(request.IndexName, errors);
+        errors.Enum(request.Select, "select", SelectSet);
+        errors.ReturnConsumedCapacity(request.ReturnConsumedCapacity);
+        errors.Min(request.Limit, "limit", 1);
+        errors.Enum(request.ConditionalOperator, "conditionalOperator", "AND", "OR");
+        errors.Min(request.Segment, "segment", 0);
+        errors.Max(request.Segment, "segment", 999999);
+        errors.Min(request.TotalSegments, "totalSegments", 1);
+        errors.Max(request.TotalSegments, "totalSegments", 1000000);
+        errors.ThrowIfAny();
+
+        var context = ExpressionInputs.Check(
+            [("AttributesToGet", request.AttributesToGet is not null), ("ScanFilter", request.ScanFilter is not null),
+             ("ConditionalOperator", request.ConditionalOperator is not null)],
+            [("ProjectionExpression", request.ProjectionExpression is not null), ("FilterExpression", request.FilterExpression is not null)],
+            request.ExpressionAttributeNames, request.ExpressionAttributeValues,
+            [("FilterExpression", request.FilterExpression is not null)]);
+        var filter = ExpressionInputs.Condition(request.FilterExpression, context, "FilterExpression")
+            ?? Legacy.Filter(request.ScanFilter, request.ConditionalOperator);
+        var projection = ExpressionInputs.Projection(request.ProjectionExpression, context)
+            ?? ExpressionInputs.AttributesToGet(request.AttributesToGet);
+        context.EnsureAllUsed();
+        var select = ResolveSelect(request.Select, request.AttributesToGet is not null, request.ProjectionExpression is not null);
+
+        if (request.Segment is not null && request.TotalSegments is null)
+        {
+            throw DynamoDbErrors.Validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present");
+        }
+
+        if (request.TotalSegments is not null && request.Segment is null)
+        {
+            throw DynamoDbErrors.Validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present");
+        }
+
+        if (request.Segment >= request.TotalSegments)
+        {
+            throw DynamoDbErrors.Validation($"The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {request.Segment} is not less than TotalSegments: {request.TotalSegments}");
+        }
+
+        var table = FindTable(request.TableName!, caller);
+        CheckNoIndex(request.IndexName);
+        var startKey = request.ExclusiveStartKey is null ? null : CheckStartKey(table, request.ExclusiveStartKey);
+        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Scan", table.Definition.Arn));
+
+        var range = SegmentRange(table, request.Segment ?? 0, request.TotalSegments ?? 1);
+        if (startKey is not null)
+        {
+            var inSegment = ByteCompare(startKey, range.Start) >= 0 && (range.End is null || ByteCompare(startKey, range.End) < 0);
+            if (!inSegment)
+            {
+                throw DynamoDbErrors.Validation(
+                    $"The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {request.TotalSegments} Segment: {request.Segment}");
+            }
+
+            range = range with { Start = After(startKey) };
+        }
+
+        var page = ReadPage(table, store.Scan(table, range), request.Limit, filter, null);
+        WritePage(writer, table, page, select, projection, request.ReturnConsumedCapacity, request.ConsistentRead ?? false);
+    }
+
+    private static ReadResult ReadPage(TableRuntime table, IEnumerable<StoredItem> source, int? limit,
+        ConditionExpression? filter, KeyCondition? beginsWith)
+    {
+        var result = new ReadResult();
+        var matchedPrefix = false;
+        foreach (var stored in source)
+        {
+            var item = stored.Item;
+            if (beginsWith is not null)
+            {
+                // Items whose sort key begins with the prefix are contiguous in key order: skip
+                // up to the first one, stop after the last one.
+                if (!SortKeyBeginsWith(table.Definition, item, beginsWith.SortKey!))
+                {
+                    if (matchedPrefix)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                matchedPrefix = true;
+            }
+
+            result.ScannedCount++;
+            result.ScannedBytes += ItemSize.Of(item);
+            if (filter is null || filter.Evaluate(item))
+            {
+                result.Items.Add(item);
+            }
+
+            if (result.ScannedCount == limit || result.ScannedBytes >= MaxPageBytes)
+            {
+                result.LastKey = KeyValidation.KeyOf(table.Definition, item);
+                break;
+            }
+        }
+
+        // A page that ended exactly at the last item still reports LastEvaluatedKey, as DynamoDB
+        // does when Limit is reached; the client's next call then returns an empty page.
+        return result;
+    }
+
+    private static void WritePage(Utf8JsonWriter writer, TableRuntime table, ReadResult page, string select,
+        ProjectionExpression? projection, string? returnConsumedCapacity, bool consistent)
+    {
+        writer.WriteStartObject();
+        if (select != "COUNT")
+        {
+            writer.WriteStartArray("Items");
+            foreach (var item in page.Items)
+            {
+                AttributeValueJson.WriteItem(writer, projection is null ? item : projection.Apply(item));
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteNumber("Count", page.Items.Count);
+        writer.WriteNumber("ScannedCount", page.ScannedCount);
+        if (page.LastKey is not null)
+        {
+            writer.WritePropertyName("LastEvaluatedKey");
+            AttributeValueJson.WriteItem(writer, page.LastKey);
+        }
+
+        ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, table.Definition.TableName,
+            ConsumedCapacity.ReadUnits(page.ScannedBytes, consistent), isRead: true);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Select's rules: COUNT and ALL_ATTRIBUTES exclude a projection; SPECIFIC_ATTRIBUTES needs one.</summary>
+    private static string ResolveSelect(string? select, bool hasAttributesToGet, bool hasProjectionExpression)
+    {
+        var projected = hasAttributesToGet || hasProjectionExpression;
+        var parameter = hasAttributesToGet ? "AttributesToGet" : "ProjectionExpression";
+        switch (select)
+        {
+            case null:
+                return projected ? "SPECIFIC_ATTRIBUTES" : "ALL_ATTRIBUTES";
+            case "ALL_ATTRIBUTES" when projected:
+                throw DynamoDbErrors.Validation($"Cannot specify the {parameter} when choosing to get ALL_ATTRIBUTES");
+            case "COUNT" when projected:
+                throw DynamoDbErrors.Validation($"Cannot specify the {parameter} when choosing to get only the COUNT");
+            case "SPECIFIC_ATTRIBUTES" when !projected:
+                throw DynamoDbErrors.InvalidParameter("Select type SPECIFIC_ATTRIBUTES requires AttributesToGet or ProjectionExpression");
+            case "ALL_PROJECTED_ATTRIBUTES":
+                throw DynamoDbErrors.InvalidParameter("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+            default:
+                return select;
+        }
+    }
+
+    private static void CheckIndexName(string? indexName, ConstraintErrors errors)
+    {
+        errors.Pattern(indexName, "indexName", "[a-zA-Z0-9_.-]+", s => s.Length > 0 && ConstraintErrors.IsValidName(s));
+        errors.MinLength(indexName, "indexName", 3);
+        errors.MaxLength(indexName, "indexName", 255);
+    }
+
+    private static void CheckNoIndex(string? indexName)
+    {
+        if (indexName is not null)
+        {
+            throw DynamoDbErrors.Validation($"The table does not have the specified index: {indexName}");
+        }
+    }
+
+    /// <summary>Validates an ExclusiveStartKey against the table's key schema and returns its storage key.</summary>
+    private static byte[] CheckStartKey(TableRuntime table, Dictionary<string, AttributeValue> startKey)
+    {
+        try
+        {
+            KeyValidation.CheckKey(table.Definition, startKey);
+        }
+        catch (AwsServiceException exception) when (exception.ErrorCode == "ValidationException")
+        {
+            throw DynamoDbErrors.Validation("The provided starting key is invalid: " + exception.ErrorMessage);
+        }
+
+        return ItemStore.StorageKey(table, startKey);
+    }
+
+    private static KeyRange SortKeyRange(byte[] partitionPrefix, SortKeyCondition? sortKey)
+    {
+        var partitionEnd = KeyRange.PrefixSuccessor(partitionPrefix);
+        if (sortKey is null)
+        {
+            return new KeyRange(partitionPrefix, partitionEnd);
+        }
+
+        var bound = Concat(partitionPrefix, KeyEncoding.Encode(sortKey.Value));
+        return sortKey.Operator switch
+        {
+            SortKeyOperator.Equal => new KeyRange(bound, After(bound)),
+            SortKeyOperator.LessThan => new KeyRange(partitionPrefix, bound),
+            SortKeyOperator.LessOrEqual => new KeyRange(partitionPrefix, After(bound)),
+            SortKeyOperator.GreaterThan => new KeyRange(After(bound), partitionEnd),
+            SortKeyOperator.GreaterOrEqual => new KeyRange(bound, partitionEnd),
+            SortKeyOperator.Between => new KeyRange(bound, After(Concat(partitionPrefix, KeyEncoding.Encode(sortKey.Upper!)))),
+            // Every encoding of a value that begins with the prefix sorts at or after the prefix's own
+            // encoding; the scan starts there and stops at the partition's end, and ReadPage keeps
+            // only the matching items (a run of them, since they are contiguous in order).
+            SortKeyOperator.BeginsWith => new KeyRange(Concat(partitionPrefix, EncodedPrefix(sortKey.Value)), partitionEnd),
+            _ => throw new InvalidOperationException("unknown sort key operator"),
+        };
+    }
+
+    /// <summary>
+    /// The bytes every encoded S or B value that begins with <paramref name="prefix"/> starts with:
+    /// the prefix's own encoding without its two-byte terminator (KeyEncoding escapes bytes in
+    /// place, so escaping preserves prefixes).
+    /// </summary>
+    private static byte[] EncodedPrefix(AttributeValue prefix)
+    {
+        var encoded = KeyEncoding.Encode(prefix);
+        return encoded[..^2];
+    }
+
+    private static bool SortKeyBeginsWith(TableDefinition definition, Dictionary<string, AttributeValue> item, SortKeyCondition condition)
+    {
+        var value = item[definition.SortKeyName!];
+        return value.Type switch
+        {
+            AttributeType.S => value.AsString().StartsWith(condition.Value.AsString(), StringComparison.Ordinal),
+            AttributeType.B => value.AsBinary().AsSpan().StartsWith(condition.Value.AsBinary()),
+            _ => false,
+        };
+    }
+
+    /// <summary>The slice of the table's hash space that one parallel-scan segment covers.</summary>
+    private static KeyRange SegmentRange(TableRuntime table, int segment, int totalSegments)
+    {
+        var start = new byte[16];
+        table.StoragePrefix.CopyTo(start, 0);
+        BinaryPrimitives.WriteUInt64BigEndian(start.AsSpan(8), HashBoundary(segment, totalSegments));
+        byte[]? end;
+        if (segment + 1 == totalSegments)
+        {
+            end = KeyRange.PrefixSuccessor(table.StoragePrefix);
+        }
+        else
+        {
+            end = new byte[16];
+            table.StoragePrefix.CopyTo(end, 0);
+            BinaryPrimitives.WriteUInt64BigEndian(end.AsSpan(8), HashBoundary(segment + 1, totalSegments));
+        }
+
+        return new KeyRange(start, end);
+    }
+
+    private static ulong HashBoundary(int segment, int totalSegments) =>
+        (ulong)(new System.Numerics.BigInteger(segment) * (System.Numerics.BigInteger.One << 64) / totalSegments);
+
+    /// <summary>The smallest key after <paramref name="key"/> (no stored key lies between them).</summary>
+    private static byte[] After(byte[] key)
+    {
+        var next = new byte[key.Length + 1];
+        key.CopyTo(next, 0);
+        return next;
+    }
+
+    private static byte[] Concat(byte[] first, byte[] second)
+    {
+        var result = new byte[first.Length + second.Length];
+        first.CopyTo(result, 0);
+        second.CopyTo(result, first.Length);
+        return result;
+    }
+
+    private static int ByteCompare(byte[] left, byte[]? right) =>
+        right is null ? 1 : left.AsSpan().SequenceCompareTo(right);
+
+    private TableRuntime FindTable(string tableName, CallerContext caller) =>
+        catalog.Find(caller.Principal.AccountId, caller.Region, tableName) ?? throw DynamoDbErrors.ResourceNotFound();
+
+    private sealed class ReadResult
+    {
+        public List<Dictionary<string, AttributeValue>> Items { get; } = [];
+        public int ScannedCount { get; set; }
+        public long ScannedBytes { get; set; }
+        public Dictionary<string, AttributeValue>? LastKey { get; set; }
+    }
+}
