@@ -1,0 +1,157 @@
+using System.CommandLine;
+using System.Net;
+using Lockbox.Host;
+using Microsoft.Extensions.Logging;
+
+namespace Lockbox.Cli;
+
+/// <summary><c>lockbox serve</c>: runs the server until SIGINT or SIGTERM.</summary>
+internal static class ServeCommand
+{
+    private const string AccessKeyVariable = "LOCKBOX_ROOT_ACCESS_KEY_ID";
+    private const string SecretVariable = "LOCKBOX_ROOT_SECRET_ACCESS_KEY";
+
+    public static Command Create()
+    {
+        var listen = new Option<string[]>("--listen", "-l")
+        {
+            Description = "Address to listen on, HOST:PORT (repeatable): 127.0.0.1:8000, [::1]:8000, 0.0.0.0:8000. Default: 127.0.0.1:8000.",
+            HelpName = "host:port",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        listen.Validators.Add(result =>
+        {
+            foreach (var value in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (!ListenAddress.TryParse(value, out _, out var error))
+                {
+                    result.AddError(error!);
+                }
+            }
+        });
+
+        var data = new Option<string>("--data", "-d")
+        {
+            Description = "Data directory (master key, database, root credentials).",
+            HelpName = "directory",
+            DefaultValueFactory = _ => "./lockbox-data",
+        };
+        data.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                result.AddError("--data must name a directory.");
+            }
+            else if (File.Exists(value))
+            {
+                result.AddError($"--data '{value}' is a file, not a directory.");
+            }
+        });
+
+        var accountId = new Option<string?>("--account-id")
+        {
+            Description = "Account id (12 digits) to create on first start. Default: a random id, kept in the data directory.",
+            HelpName = "digits",
+        };
+        accountId.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string?>();
+            if (value is not null && !AccountIds.IsValid(value))
+            {
+                result.AddError($"--account-id '{value}' is not valid: it must be exactly 12 digits, e.g. 123456789012.");
+            }
+        });
+
+        var region = new Option<string>("--region")
+        {
+            Description = "Region this server answers as (the SigV4 credential scope must name it).",
+            HelpName = "region",
+            DefaultValueFactory = _ => LockboxServerOptions.DefaultRegion,
+        };
+        region.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (value is null || !Regions.IsValid(value))
+            {
+                result.AddError($"--region '{value}' is not valid: use a region name such as us-east-1.");
+            }
+        });
+
+        var logLevel = new Option<LogLevel>("--log-level")
+        {
+            Description = "Least severe log level written to the console.",
+            DefaultValueFactory = _ => LogLevel.Information,
+        };
+
+        var command = new Command("serve", $"Run the server. Root credentials come from {AccessKeyVariable} / {SecretVariable} when set, else are generated on first start.")
+        {
+            listen, data, accountId, region, logLevel,
+        };
+
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            parse.GetValue(listen) ?? [],
+            parse.GetValue(data)!,
+            parse.GetValue(accountId),
+            parse.GetValue(region)!,
+            parse.GetValue(logLevel),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string[] listen, string data, string? accountId, string region, LogLevel logLevel,
+        CancellationToken cancellationToken)
+    {
+        using var loggerFactory = LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(logLevel)
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                console.UseUtcTimestamp = true;
+            }));
+
+        var options = new LockboxServerOptions
+        {
+            DataDirectory = data,
+            AccountId = accountId,
+            Region = region,
+            RootAccessKeyId = NullIfEmpty(Environment.GetEnvironmentVariable(AccessKeyVariable)),
+            RootSecretAccessKey = NullIfEmpty(Environment.GetEnvironmentVariable(SecretVariable)),
+        };
+        foreach (var value in listen)
+        {
+            ListenAddress.TryParse(value, out var endpoint, out _);
+            options.Listen.Add(endpoint!);
+        }
+
+        LockboxServer server;
+        try
+        {
+            server = await LockboxServer.StartAsync(options, loggerFactory, cancellationToken);
+        }
+        catch (Exception error) when (error is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"lockbox: cannot start: {error.Message}");
+            return 1;
+        }
+
+        await using (server)
+        {
+            Banner.Print(Console.Out, server, options);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // SIGINT or SIGTERM: fall through to the orderly shutdown.
+            }
+        }
+
+        return 0;
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,34 @@
+using Lockbox.Common;
+using Lockbox.Kms.Envelope;
+using Lockbox.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Lockbox.Host;
+
+/// <summary>Everything a service needs from the host to be constructed.</summary>
+public sealed class ServiceCompositionContext
+{
+    /// <summary>The storage engine shared by every service (owned by the server; do not dispose).</summary>
+    public required IStorageEngine Storage { get; init; }
+
+    /// <summary>The server's master key for sealing secrets and wrapping data keys (owned by the server).</summary>
+    public required MasterKey MasterKey { get; init; }
+
+    /// <summary>The account this server hosts (12 digits).</summary>
+    public required string AccountId { get; init; }
+
+    /// <summary>The server's region, e.g. us-east-1.</summary>
+    public required string Region { get; init; }
+
+    /// <summary>The authorization stage every handler calls (root-only until IAM lands).</summary>
+    public required IRequestAuthorizer Authorizer { get; init; }
+
+    /// <summary>The server's clock.</summary>
+    public required TimeProvider Time { get; init; }
+
+    /// <summary>Where services create their loggers.</summary>
+    public required ILoggerFactory LoggerFactory { get; init; }
+
+    /// <summary>The data directory (services may keep files below it).</summary>
+    public required string DataDirectory { get; init; }
+}
