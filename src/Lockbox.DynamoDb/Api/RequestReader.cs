@@ -25,33 +25,13 @@ internal static class RequestReader
         }
         catch (JsonException exception)
         {
-            // A body that is not JSON at all has no message; a member of the wrong JSON type does.
-            throw DynamoDbErrors.Serialization(exception.Path is null or "$" ? null : DescribeTypeError(exception));
+            // A body that is not JSON at all has no message; a member of the wrong JSON type
+            // gets DynamoDB's text naming the token and the expected type.
+            throw DynamoDbErrors.Serialization(exception.Path is null or "$" ? null : SerializationErrors.Describe(body.Span, exception));
         }
         catch (InvalidOperationException)
         {
             throw DynamoDbErrors.Serialization(null);
         }
-    }
-
-    private static string DescribeTypeError(JsonException exception)
-    {
-        var message = exception.Message;
-        if (message.Contains("System.String", StringComparison.Ordinal))
-        {
-            return "Unexpected token received from parser";
-        }
-
-        if (message.Contains("System.Boolean", StringComparison.Ordinal))
-        {
-            return "Unexpected token received from parser";
-        }
-
-        if (message.Contains("System.Collections.Generic.List", StringComparison.Ordinal))
-        {
-            return "Unexpected field type";
-        }
-
-        return "Start of structure or map found where not expected";
     }
 }
