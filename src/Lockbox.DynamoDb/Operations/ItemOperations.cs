@@ -52,26 +52,11 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
     public void PutItem(PutItemRequest request, CallerContext caller, Utf8JsonWriter writer)
     {
         var errors = new ConstraintErrors();
-        errors.TableName(request.TableName);
         errors.NotNull(request.Item, "item");
-        errors.ReturnConsumedCapacity(request.ReturnConsumedCapacity);
-        errors.Enum(request.ReturnItemCollectionMetrics, "returnItemCollectionMetrics", "SIZE", "NONE");
-        errors.Enum(request.ReturnValues, "returnValues", ReturnValuesSet);
-        errors.Enum(request.ReturnValuesOnConditionCheckFailure, "returnValuesOnConditionCheckFailure", "ALL_OLD", "NONE");
-        errors.ThrowIfAny();
-
-        var context = ExpressionInputs.Check(
-            [("Expected", request.Expected is not null)],
-            [("ConditionExpression", request.ConditionExpression is not null)],
-            request.ExpressionAttributeNames, request.ExpressionAttributeValues,
-            [("ConditionExpression", request.ConditionExpression is not null)]);
-        var condition = ExpressionInputs.Condition(request.ConditionExpression, context, "ConditionExpression")
-            ?? Legacy.Expected(request.Expected, request.ConditionalOperator);
-        context.EnsureAllUsed();
-        if (request.ReturnValues is not (null or "NONE" or "ALL_OLD"))
-        {
-            throw DynamoDbErrors.Validation("ReturnValues can only be ALL_OLD or NONE");
-        }
+        CheckWriteConstraints(errors, request.TableName, request.ReturnConsumedCapacity, request.ReturnItemCollectionMetrics,
+            request.ReturnValues, request.ReturnValuesOnConditionCheckFailure);
+        var condition = ParseCondition(request.ConditionExpression, request.Expected, request.ConditionalOperator,
+            request.ExpressionAttributeNames, request.ExpressionAttributeValues, request.ReturnValues);
 
         var item = request.Item!;
         var size = ItemSize.Of(item);
@@ -84,90 +69,39 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         KeyValidation.CheckItemKey(table.Definition, item);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:PutItem", table.Definition.Arn));
 
-        var returnOldOnFailure = request.ReturnValuesOnConditionCheckFailure == "ALL_OLD";
-        var outcome = store.Write(table, ItemStore.StorageKey(table, item), current =>
-        {
-            if (condition is not null && !condition.Evaluate(current))
-            {
-                throw DynamoDbErrors.ConditionalCheckFailed(returnOldOnFailure ? current : null);
-            }
-
-            return item;
-        });
-
-        writer.WriteStartObject();
-        if (request.ReturnValues == "ALL_OLD" && outcome.Old is not null)
-        {
-            writer.WritePropertyName("Attributes");
-            AttributeValueJson.WriteItem(writer, outcome.Old);
-        }
-
+        var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, item), condition,
+            request.ReturnValuesOnConditionCheckFailure, _ => item);
         var units = ConsumedCapacity.WriteUnits(Math.Max(size, outcome.Old is null ? 0 : ItemSize.Of(outcome.Old)));
-        ConsumedCapacity.WriteProperty(writer, request.ReturnConsumedCapacity, table.Definition.TableName, units, isRead: false);
-        writer.WriteEndObject();
+        WriteResponse(writer, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity,
+            table.Definition.TableName, units);
     }
 
     public void DeleteItem(DeleteItemRequest request, CallerContext caller, Utf8JsonWriter writer)
     {
         var errors = new ConstraintErrors();
-        errors.TableName(request.TableName);
         errors.NotNull(request.Key, "key");
-        errors.ReturnConsumedCapacity(request.ReturnConsumedCapacity);
-        errors.Enum(request.ReturnItemCollectionMetrics, "returnItemCollectionMetrics", "SIZE", "NONE");
-        errors.Enum(request.ReturnValues, "returnValues", ReturnValuesSet);
-        errors.Enum(request.ReturnValuesOnConditionCheckFailure, "returnValuesOnConditionCheckFailure", "ALL_OLD", "NONE");
-        errors.ThrowIfAny();
-
-        var context = ExpressionInputs.Check(
-            [("Expected", request.Expected is not null)],
-            [("ConditionExpression", request.ConditionExpression is not null)],
-            request.ExpressionAttributeNames, request.ExpressionAttributeValues,
-            [("ConditionExpression", request.ConditionExpression is not null)]);
-        var condition = ExpressionInputs.Condition(request.ConditionExpression, context, "ConditionExpression")
-            ?? Legacy.Expected(request.Expected, request.ConditionalOperator);
-        context.EnsureAllUsed();
-        if (request.ReturnValues is not (null or "NONE" or "ALL_OLD"))
-        {
-            throw DynamoDbErrors.Validation("ReturnValues can only be ALL_OLD or NONE");
-        }
+        CheckWriteConstraints(errors, request.TableName, request.ReturnConsumedCapacity, request.ReturnItemCollectionMetrics,
+            request.ReturnValues, request.ReturnValuesOnConditionCheckFailure);
+        var condition = ParseCondition(request.ConditionExpression, request.Expected, request.ConditionalOperator,
+            request.ExpressionAttributeNames, request.ExpressionAttributeValues, request.ReturnValues);
 
         var table = FindTable(request.TableName!, caller);
         KeyValidation.CheckKey(table.Definition, request.Key!);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:DeleteItem", table.Definition.Arn));
 
-        var returnOldOnFailure = request.ReturnValuesOnConditionCheckFailure == "ALL_OLD";
-        var outcome = store.Write(table, ItemStore.StorageKey(table, request.Key!), current =>
-        {
-            if (condition is not null && !condition.Evaluate(current))
-            {
-                throw DynamoDbErrors.ConditionalCheckFailed(returnOldOnFailure ? current : null);
-            }
-
-            return null;
-        });
-
-        writer.WriteStartObject();
-        if (request.ReturnValues == "ALL_OLD" && outcome.Old is not null)
-        {
-            writer.WritePropertyName("Attributes");
-            AttributeValueJson.WriteItem(writer, outcome.Old);
-        }
-
+        var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, request.Key!), condition,
+            request.ReturnValuesOnConditionCheckFailure, _ => null);
         var units = ConsumedCapacity.WriteUnits(outcome.Old is null ? 0 : ItemSize.Of(outcome.Old));
-        ConsumedCapacity.WriteProperty(writer, request.ReturnConsumedCapacity, table.Definition.TableName, units, isRead: false);
-        writer.WriteEndObject();
+        WriteResponse(writer, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity,
+            table.Definition.TableName, units);
     }
 
     public void UpdateItem(UpdateItemRequest request, CallerContext caller, Utf8JsonWriter writer)
     {
         var errors = new ConstraintErrors();
-        errors.TableName(request.TableName);
         errors.NotNull(request.Key, "key");
-        errors.ReturnConsumedCapacity(request.ReturnConsumedCapacity);
-        errors.Enum(request.ReturnItemCollectionMetrics, "returnItemCollectionMetrics", "SIZE", "NONE");
-        errors.Enum(request.ReturnValues, "returnValues", ReturnValuesSet);
-        errors.Enum(request.ReturnValuesOnConditionCheckFailure, "returnValuesOnConditionCheckFailure", "ALL_OLD", "NONE");
-        errors.ThrowIfAny();
+        CheckWriteConstraints(errors, request.TableName, request.ReturnConsumedCapacity, request.ReturnItemCollectionMetrics,
+            request.ReturnValues, request.ReturnValuesOnConditionCheckFailure);
 
         var context = ExpressionInputs.Check(
             [("AttributeUpdates", request.AttributeUpdates is not null), ("Expected", request.Expected is not null)],
@@ -196,16 +130,10 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
 
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:UpdateItem", definition.Arn));
 
-        var returnOldOnFailure = request.ReturnValuesOnConditionCheckFailure == "ALL_OLD";
         var key = request.Key!;
-        var outcome = store.Write(table, ItemStore.StorageKey(table, key), current =>
+        var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, key), condition, request.ReturnValuesOnConditionCheckFailure, current =>
         {
-            if (condition is not null && !condition.Evaluate(current))
-            {
-                throw DynamoDbErrors.ConditionalCheckFailed(returnOldOnFailure ? current : null);
-            }
-
-            var updated = current is null ? AttributeValue.CloneItem(key) : AttributeValue.CloneItem(current);
+            var updated = AttributeValue.CloneItem(current ?? key);
             update?.Apply(updated);
             if (ItemSize.Of(updated) > MaxItemBytes)
             {
@@ -215,7 +143,6 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
             return updated;
         });
 
-        writer.WriteStartObject();
         var returned = request.ReturnValues switch
         {
             "ALL_OLD" => outcome.Old,
@@ -224,16 +151,76 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
             "UPDATED_NEW" => outcome.New is null || update is null ? null : update.ProjectUpdated(outcome.New),
             _ => null,
         };
-        if (returned is { Count: > 0 })
-        {
-            writer.WritePropertyName("Attributes");
-            AttributeValueJson.WriteItem(writer, returned);
-        }
-
         var oldSize = outcome.Old is null ? 0 : ItemSize.Of(outcome.Old);
         var newSize = outcome.New is null ? 0 : ItemSize.Of(outcome.New);
-        ConsumedCapacity.WriteProperty(writer, request.ReturnConsumedCapacity, definition.TableName,
-            ConsumedCapacity.WriteUnits(Math.Max(oldSize, newSize)), isRead: false);
+        WriteResponse(writer, returned, request.ReturnConsumedCapacity, definition.TableName,
+            ConsumedCapacity.WriteUnits(Math.Max(oldSize, newSize)));
+    }
+
+    /// <summary>The constraint checks every single-item write shares, reported together as DynamoDB does.</summary>
+    private static void CheckWriteConstraints(ConstraintErrors errors, string? tableName, string? returnConsumedCapacity,
+        string? returnItemCollectionMetrics, string? returnValues, string? returnValuesOnConditionCheckFailure)
+    {
+        errors.TableName(tableName);
+        errors.ReturnConsumedCapacity(returnConsumedCapacity);
+        errors.Enum(returnItemCollectionMetrics, "returnItemCollectionMetrics", "SIZE", "NONE");
+        errors.Enum(returnValues, "returnValues", ReturnValuesSet);
+        errors.Enum(returnValuesOnConditionCheckFailure, "returnValuesOnConditionCheckFailure", "ALL_OLD", "NONE");
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>PutItem's and DeleteItem's condition: ConditionExpression or the legacy Expected map.</summary>
+    private static ConditionExpression? ParseCondition(string? conditionExpression, Dictionary<string, ExpectedAttributeValue>? expected,
+        string? conditionalOperator, Dictionary<string, string>? names, Dictionary<string, AttributeValue>? values, string? returnValues)
+    {
+        var context = ExpressionInputs.Check(
+            [("Expected", expected is not null)],
+            [("ConditionExpression", conditionExpression is not null)],
+            names, values,
+            [("ConditionExpression", conditionExpression is not null)]);
+        var condition = ExpressionInputs.Condition(conditionExpression, context, "ConditionExpression")
+            ?? Legacy.Expected(expected, conditionalOperator);
+        context.EnsureAllUsed();
+        if (returnValues is not (null or "NONE" or "ALL_OLD"))
+        {
+            throw DynamoDbErrors.Validation("ReturnValues can only be ALL_OLD or NONE");
+        }
+
+        return condition;
+    }
+
+    /// <summary>
+    /// Writes what <paramref name="produce"/> makes of the current item, if <paramref name="condition"/>
+    /// holds for it. The check runs inside the store's compare-and-set loop, so it always sees the
+    /// item the write replaces.
+    /// </summary>
+    private WriteOutcome ConditionalWrite(TableRuntime table, byte[] storageKey, ConditionExpression? condition,
+        string? returnValuesOnConditionCheckFailure,
+        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> produce)
+    {
+        var returnOldOnFailure = returnValuesOnConditionCheckFailure == "ALL_OLD";
+        return store.Write(table, storageKey, current =>
+        {
+            if (condition is not null && !condition.Evaluate(current))
+            {
+                throw DynamoDbErrors.ConditionalCheckFailed(returnOldOnFailure ? current : null);
+            }
+
+            return produce(current);
+        });
+    }
+
+    private static void WriteResponse(Utf8JsonWriter writer, Dictionary<string, AttributeValue>? attributes,
+        string? returnConsumedCapacity, string tableName, double units)
+    {
+        writer.WriteStartObject();
+        if (attributes is { Count: > 0 })
+        {
+            writer.WritePropertyName("Attributes");
+            AttributeValueJson.WriteItem(writer, attributes);
+        }
+
+        ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, tableName, units, isRead: false);
         writer.WriteEndObject();
     }
 

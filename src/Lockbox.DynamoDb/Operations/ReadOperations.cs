@@ -60,6 +60,18 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         var keyCondition = keyExpression is not null
             ? keyExpression.Bind(definition.PartitionKeyName, definition.SortKeyName, definition.PartitionKeyType, definition.SortKeyType)
             : Legacy.KeyConditions(request.KeyConditions!, definition);
+
+        if (filter is not null)
+        {
+            // Key attributes are matched by the key condition; DynamoDB refuses them in the filter.
+            var keyInFilter = filter.TopLevelAttributes.FirstOrDefault(a => a == definition.PartitionKeyName || a == definition.SortKeyName);
+            if (keyInFilter is not null)
+            {
+                var parameter = request.FilterExpression is not null ? "Filter Expression" : "QueryFilter";
+                throw DynamoDbErrors.Validation($"{parameter} can only contain non-primary key attributes: Primary key attribute: {keyInFilter}");
+            }
+        }
+
         var startKey = request.ExclusiveStartKey is null ? null : CheckStartKey(table, request.ExclusiveStartKey);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Query", definition.Arn));
 

@@ -227,4 +227,18 @@ public sealed class ValidationErrorTests(LockboxServerFixture fixture) : IAsyncL
             () => _client.DescribeTableAsync("ab"),
             "TableName must be at least 3 characters long and at most 255 characters long");
     }
+
+    [Fact]
+    public async Task Query_FilterOnKeyAttribute_IsRefused()
+    {
+        await AwsAssert.ValidationAsync(
+            () => _client.QueryAsync(new QueryRequest
+            {
+                TableName = _range,
+                KeyConditionExpression = "pk = :p",
+                FilterExpression = "sk = :s",
+                ExpressionAttributeValues = new() { [":p"] = Av.S("a"), [":s"] = Av.S("b") },
+            }),
+            "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk");
+    }
 }
