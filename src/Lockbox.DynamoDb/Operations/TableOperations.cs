@@ -55,6 +55,11 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
             throw DynamoDbErrors.Validation("Secondary indexes are not supported by this Lockbox version");
         }
 
+        if (request.StreamSpecification is { StreamEnabled: true })
+        {
+            throw DynamoDbErrors.Validation("Streams are not supported by this Lockbox version");
+        }
+
         var tags = CheckTags(request.Tags);
         var tableName = request.TableName!;
         var arn = $"arn:aws:dynamodb:{caller.Region}:{caller.Principal.AccountId}:table/{tableName}";
