@@ -1,3 +1,5 @@
+using Lockbox.DynamoDb.Expressions;
+
 namespace Lockbox.DynamoDb.Api;
 
 /// <summary>
@@ -168,4 +170,52 @@ public sealed class ConstraintErrors
     // DynamoDB prints the Java map here; the keys are what a reader needs.
     private static string RenderMap<T>(IDictionary<string, T> map) =>
         "{" + string.Join(", ", map.Keys.Select(k => k + "=[...]")) + "}";
+
+    // JSON null can reach a member typed non-null (the deserializer does not check element
+    // nullability), so the element types below are non-null on paper and checked at run time.
+
+    /// <summary>A JSON <c>null</c> inside a list is a missing member: "Value null at 'path.N.member'".</summary>
+    public void NoNullElements<T>(IReadOnlyList<T>? list, string path)
+        where T : class
+    {
+        for (var i = 0; i < (list?.Count ?? 0); i++)
+        {
+            NotNull(list![i], $"{path}.{i + 1}.member");
+        }
+    }
+
+    /// <summary>A JSON <c>null</c> as a map value: "Value null at 'path.key.member'".</summary>
+    public void NoNullValues<T>(IReadOnlyDictionary<string, T>? map, string path)
+        where T : class
+    {
+        if (map is null)
+        {
+            return;
+        }
+
+        foreach (var (key, value) in map)
+        {
+            NotNull(value, $"{path}.{key}.member");
+        }
+    }
+
+    /// <summary>QueryFilter, ScanFilter, KeyConditions: no null conditions or null comparison values.</summary>
+    public void LegacyConditions(IReadOnlyDictionary<string, Condition>? conditions, string path)
+    {
+        NoNullValues(conditions, path);
+        foreach (var (name, condition) in conditions ?? new Dictionary<string, Condition>())
+        {
+            NoNullElements(condition?.AttributeValueList, $"{path}.{name}.member.attributeValueList");
+        }
+    }
+
+    /// <summary>Expected: no null entries or null comparison values.</summary>
+    public void LegacyExpected(IReadOnlyDictionary<string, ExpectedAttributeValue>? expected)
+    {
+        NoNullValues(expected, "expected");
+        foreach (var (name, entry) in expected ?? new Dictionary<string, ExpectedAttributeValue>())
+        {
+            NoNullElements(entry?.AttributeValueList, $"expected.{name}.member.attributeValueList");
+        }
+    }
 }

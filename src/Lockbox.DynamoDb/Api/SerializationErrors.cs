@@ -13,6 +13,20 @@ internal static class SerializationErrors
 {
     public static string? Describe(ReadOnlySpan<byte> body, JsonException exception)
     {
+        try
+        {
+            return DescribeCore(body, exception);
+        }
+        catch (Exception error) when (error is InvalidOperationException or JsonException or ArgumentException)
+        {
+            // A body odd enough to defeat the re-read (invalid UTF-8 in a member name, a lone
+            // surrogate) still gets the SerializationException, just without the detail.
+            return null;
+        }
+    }
+
+    private static string? DescribeCore(ReadOnlySpan<byte> body, JsonException exception)
+    {
         // Malformed JSON (as opposed to a well-formed value of the wrong type) has no message.
         if (exception.Path is null || !IsWellFormed(body) || FindToken(body, exception.Path) is not { } token)
         {

@@ -28,7 +28,15 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
         {
             foreach (var (tableName, keys) in constrained)
             {
+                if (keys is null)
+                {
+                    errors.NotNull(keys, $"requestItems.{tableName}.member");
+                    continue;
+                }
+
                 errors.NotNull(keys.Keys, $"requestItems.{tableName}.member.keys");
+                errors.NoNullElements(keys.Keys, $"requestItems.{tableName}.member.keys");
+                errors.NoNullElements(keys.AttributesToGet, $"requestItems.{tableName}.member.attributesToGet");
                 errors.MinCount(keys.Keys, $"requestItems.{tableName}.member.keys", 1, "[]");
                 errors.MaxCount(keys.Keys, $"requestItems.{tableName}.member.keys", MaxGetKeys, "[...]");
             }
@@ -179,10 +187,17 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
         {
             foreach (var (tableName, writes) in constrained)
             {
+                errors.NotNull(writes, $"requestItems.{tableName}.member");
+                errors.NoNullElements(writes, $"requestItems.{tableName}.member");
                 for (var i = 0; i < (writes?.Count ?? 0); i++)
                 {
                     var path = $"requestItems.{tableName}.member.{i + 1}.member";
-                    if (writes![i].DeleteRequest is { Key: null })
+                    if (writes![i] is null)
+                    {
+                        continue;
+                    }
+
+                    if (writes[i].DeleteRequest is { Key: null })
                     {
                         errors.NotNull(null, path + ".deleteRequest.key");
                     }

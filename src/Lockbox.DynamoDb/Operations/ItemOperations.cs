@@ -21,6 +21,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         errors.TableName(request.TableName);
         errors.NotNull(request.Key, "key");
         errors.ReturnConsumedCapacity(request.ReturnConsumedCapacity);
+        errors.NoNullElements(request.AttributesToGet, "attributesToGet");
         errors.ThrowIfAny();
 
         var context = ExpressionInputs.Check(
@@ -53,6 +54,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
     {
         var errors = new ConstraintErrors();
         errors.NotNull(request.Item, "item");
+        errors.LegacyExpected(request.Expected);
         CheckWriteConstraints(errors, request.TableName, request.ReturnConsumedCapacity, request.ReturnItemCollectionMetrics,
             request.ReturnValues, request.ReturnValuesOnConditionCheckFailure);
         var condition = ParseCondition(request.ConditionExpression, request.Expected, request.ConditionalOperator,
@@ -80,6 +82,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
     {
         var errors = new ConstraintErrors();
         errors.NotNull(request.Key, "key");
+        errors.LegacyExpected(request.Expected);
         CheckWriteConstraints(errors, request.TableName, request.ReturnConsumedCapacity, request.ReturnItemCollectionMetrics,
             request.ReturnValues, request.ReturnValuesOnConditionCheckFailure);
         var condition = ParseCondition(request.ConditionExpression, request.Expected, request.ConditionalOperator,
@@ -100,6 +103,8 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
     {
         var errors = new ConstraintErrors();
         errors.NotNull(request.Key, "key");
+        errors.LegacyExpected(request.Expected);
+        errors.NoNullValues(request.AttributeUpdates, "attributeUpdates");
         CheckWriteConstraints(errors, request.TableName, request.ReturnConsumedCapacity, request.ReturnItemCollectionMetrics,
             request.ReturnValues, request.ReturnValuesOnConditionCheckFailure);
 

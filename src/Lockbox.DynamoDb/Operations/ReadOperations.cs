@@ -27,6 +27,9 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         errors.ReturnConsumedCapacity(request.ReturnConsumedCapacity);
         errors.Min(request.Limit, "limit", 1);
         errors.Enum(request.ConditionalOperator, "conditionalOperator", "AND", "OR");
+        errors.NoNullElements(request.AttributesToGet, "attributesToGet");
+        errors.LegacyConditions(request.KeyConditions, "keyConditions");
+        errors.LegacyConditions(request.QueryFilter, "queryFilter");
         errors.ThrowIfAny();
 
         var context = ExpressionInputs.Check(
@@ -106,6 +109,8 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         errors.Max(request.Segment, "segment", 999999);
         errors.Min(request.TotalSegments, "totalSegments", 1);
         errors.Max(request.TotalSegments, "totalSegments", 1000000);
+        errors.NoNullElements(request.AttributesToGet, "attributesToGet");
+        errors.LegacyConditions(request.ScanFilter, "scanFilter");
         errors.ThrowIfAny();
 
         var context = ExpressionInputs.Check(

@@ -22,9 +22,15 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         if (request.KeySchema is { } keySchema)
         {
             errors.MinCount(keySchema, "keySchema", 1, "[]");
-            errors.MaxCount(keySchema, "keySchema", 2, "[" + string.Join(", ", keySchema.Select(k => $"KeySchemaElement(attributeName={k.AttributeName}, keyType={k.KeyType})")) + "]");
+            errors.MaxCount(keySchema, "keySchema", 2, "[" + string.Join(", ", keySchema.Select(k => $"KeySchemaElement(attributeName={k?.AttributeName}, keyType={k?.KeyType})")) + "]");
+            errors.NoNullElements(keySchema, "keySchema");
             for (var i = 0; i < keySchema.Count; i++)
             {
+                if (keySchema[i] is null)
+                {
+                    continue;
+                }
+
                 errors.NotNull(keySchema[i].AttributeName, $"keySchema.{i + 1}.member.attributeName");
                 errors.NotNull(keySchema[i].KeyType, $"keySchema.{i + 1}.member.keyType");
                 errors.Enum(keySchema[i].KeyType, $"keySchema.{i + 1}.member.keyType", "HASH", "RANGE");
@@ -33,8 +39,14 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
 
         if (request.AttributeDefinitions is { } definitions)
         {
+            errors.NoNullElements(definitions, "attributeDefinitions");
             for (var i = 0; i < definitions.Count; i++)
             {
+                if (definitions[i] is null)
+                {
+                    continue;
+                }
+
                 errors.NotNull(definitions[i].AttributeName, $"attributeDefinitions.{i + 1}.member.attributeName");
                 errors.NotNull(definitions[i].AttributeType, $"attributeDefinitions.{i + 1}.member.attributeType");
                 errors.Enum(definitions[i].AttributeType, $"attributeDefinitions.{i + 1}.member.attributeType", "B", "N", "S");
@@ -43,6 +55,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
 
         errors.Enum(request.BillingMode, "billingMode", "PROVISIONED", "PAY_PER_REQUEST");
         errors.Enum(request.TableClass, "tableClass", "STANDARD", "STANDARD_INFREQUENT_ACCESS");
+        errors.NoNullElements(request.Tags, "tags");
         CheckThroughputConstraints(request.ProvisionedThroughput, errors);
         errors.ThrowIfAny();
 
