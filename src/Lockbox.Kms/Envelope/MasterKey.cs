@@ -53,7 +53,7 @@ public sealed class MasterKey : IDisposable
             }
         }
 
-        return FromBase64(File.ReadAllText(path, Encoding.ASCII), path);
+        return FromBase64(ReadKeyText(path), path);
     }
 
     /// <summary>A master key from raw bytes (tests, or keys from an external KMS/HSM).</summary>
@@ -101,9 +101,10 @@ public sealed class MasterKey : IDisposable
         var text = Convert.ToBase64String(key) + "\n";
         CryptographicOperations.ZeroMemory(key);
 
-        // Written to a private temporary file, then moved into place without overwriting: the key
-        // is never readable by others, and if two processes race, both end up with the winner's key.
-        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        // Created exclusively (O_EXCL) with owner-only permissions, so the key is never readable by
+        // others and exactly one racing creator wins; the others read the winner's key. (A rename
+        // into place can silently overwrite on file systems without hard links, which let two
+        // racers end up with different keys.)
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
@@ -112,24 +113,31 @@ public sealed class MasterKey : IDisposable
 
         try
         {
-            using (var stream = new FileStream(temporary, options))
+            using var stream = new FileStream(path, options);
+            stream.Write(Encoding.ASCII.GetBytes(text));
+            stream.Flush(flushToDisk: true);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process or thread created the key first; LoadOrCreate reads theirs.
+        }
+    }
+
+    /// <summary>
+    /// Reads the key file, waiting briefly while a concurrent creator is still writing it
+    /// (the file exists from the moment it is created, before its content is written).
+    /// </summary>
+    private static string ReadKeyText(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var text = File.ReadAllText(path, Encoding.ASCII);
+            if (text.EndsWith('\n') || attempt >= 100)
             {
-                stream.Write(Encoding.ASCII.GetBytes(text));
-                stream.Flush(flushToDisk: true);
+                return text;
             }
 
-            try
-            {
-                File.Move(temporary, path, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process created the key first; use theirs.
-            }
-        }
-        finally
-        {
-            File.Delete(temporary);
+            Thread.Sleep(10);
         }
     }
 }
