@@ -330,6 +330,87 @@ public sealed class RocksDbStorageEngine : IStorageEngine
         }
     }
 
+    /// <inheritdoc />
+    public void ReadModifyWrite(Keyspace keyspace, IReadOnlyList<byte[]> keys, Func<byte[]?[], Storage.WriteBatch?> decide)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(decide);
+        EnterOperation();
+        try
+        {
+            var target = Resolve(keyspace);
+            var stripes = ArrayPool<int>.Shared.Rent(Math.Max(keys.Count, 1));
+            var locked = new HashSet<byte[]>(keys, ByteArrayEquality.Instance);
+            for (var i = 0; i < keys.Count; i++)
+            {
+                stripes[i] = _locks.StripeOf(target.Id, keys[i]);
+            }
+
+            // The lock handle owns the pooled stripe array from here on.
+            using (_locks.Acquire(stripes, keys.Count))
+            {
+                var current = new byte[]?[keys.Count];
+                for (var i = 0; i < keys.Count; i++)
+                {
+                    current[i] = _db.Get(keys[i], target.Handle);
+                }
+
+                var batch = decide(current);
+                if (batch is null || batch.Operations.Count == 0)
+                {
+                    return;
+                }
+
+                if (batch.Conditions.Count > 0)
+                {
+                    throw new ArgumentException("A read-modify-write batch carries no conditions: its keys are locked.", nameof(decide));
+                }
+
+                using var rocksBatch = new RocksWriteBatch();
+                foreach (var op in batch.Operations)
+                {
+                    if (!ReferenceEquals(Resolve(op.Keyspace), target) || !locked.Contains(op.Key))
+                    {
+                        throw new ArgumentException("A read-modify-write batch may only write the keys it locked.", nameof(decide));
+                    }
+
+                    switch (op.Kind)
+                    {
+                        case WriteOperationKind.Put:
+                            rocksBatch.Put(op.Key, op.Value ?? throw new ArgumentException("A Put needs a value.", nameof(decide)), target.Handle);
+                            break;
+                        case WriteOperationKind.Delete:
+                            rocksBatch.Delete(op.Key, target.Handle);
+                            break;
+                        default:
+                            throw new ArgumentException("A read-modify-write batch may only put and delete.", nameof(decide));
+                    }
+                }
+
+                _db.Write(rocksBatch, _writeOptions);
+            }
+        }
+        finally
+        {
+            ExitOperation();
+        }
+    }
+
+    /// <summary>Byte-wise equality for the locked-key set.</summary>
+    private sealed class ByteArrayEquality : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrayEquality Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
+        }
+    }
+
     /// <summary>
     /// Approximate bytes on disk plus in memtables for the keys in <paramref name="range"/>
     /// (from SST metadata, no data read). Cheap enough for DescribeTable-style size estimates.

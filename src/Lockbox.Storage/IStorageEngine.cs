@@ -27,6 +27,17 @@ public interface IStorageEngine : IDisposable
     /// of the process.
     /// </summary>
     CommitResult Commit(WriteBatch batch);
+
+    /// <summary>
+    /// Locks <paramref name="keys"/> of <paramref name="keyspace"/> against every other commit,
+    /// reads their current values (null = absent, in the order given) and applies the batch that
+    /// <paramref name="decide"/> builds from them, atomically and durably. A read-check-write
+    /// therefore needs one read per key and never retries. The batch may only put or delete the
+    /// locked keys and carries no conditions; a null batch writes nothing. <paramref name="decide"/>
+    /// runs while the keys are locked: it must be short and must not call back into the engine.
+    /// If it throws, nothing is written and the exception propagates.
+    /// </summary>
+    void ReadModifyWrite(Keyspace keyspace, IReadOnlyList<byte[]> keys, Func<byte[]?[], WriteBatch?> decide);
 }
 
 /// <summary>A handle to a named keyspace of one engine.</summary>

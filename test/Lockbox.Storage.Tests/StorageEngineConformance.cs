@@ -340,6 +340,86 @@ public abstract class StorageEngineConformance : IDisposable
     }
 
     [Fact]
+    public void ReadModifyWrite_sees_current_values_and_applies_its_batch()
+    {
+        var ks = Engine.OpenKeyspace("rmw");
+        Put(Engine, ks, B("a"), B("1"));
+        byte[]?[]? seen = null;
+        Engine.ReadModifyWrite(ks, [B("a"), B("b")], current =>
+        {
+            seen = current;
+            return new WriteBatch().Delete(ks, B("a")).Put(ks, B("b"), B("2"));
+        });
+
+        Assert.NotNull(seen);
+        Assert.Equal(B("1"), seen![0]);
+        Assert.Null(seen[1]);
+        Assert.Null(Engine.Get(ks, B("a")));
+        Assert.Equal(B("2"), Engine.Get(ks, B("b")));
+    }
+
+    [Fact]
+    public void ReadModifyWrite_that_throws_or_returns_null_writes_nothing()
+    {
+        var ks = Engine.OpenKeyspace("rmw-abandon");
+        Put(Engine, ks, B("a"), B("1"));
+        Assert.Throws<InvalidOperationException>(() => Engine.ReadModifyWrite(ks, [B("a")], _ =>
+        {
+            throw new InvalidOperationException("abandon");
+        }));
+        Engine.ReadModifyWrite(ks, [B("a")], _ => null);
+        Assert.Equal(B("1"), Engine.Get(ks, B("a")));
+
+        // The key is unlocked again: a plain commit goes through.
+        Put(Engine, ks, B("a"), B("3"));
+        Assert.Equal(B("3"), Engine.Get(ks, B("a")));
+    }
+
+    [Fact]
+    public void ReadModifyWrite_refuses_to_write_keys_it_did_not_lock()
+    {
+        var ks = Engine.OpenKeyspace("rmw-unlocked");
+        Assert.Throws<ArgumentException>(() =>
+            Engine.ReadModifyWrite(ks, [B("a")], _ => new WriteBatch().Put(ks, B("other"), B("x"))));
+        Assert.Null(Engine.Get(ks, B("other")));
+    }
+
+    [Fact]
+    public void Concurrent_read_modify_write_increments_are_exact_and_exclude_plain_commits()
+    {
+        var ks = Engine.OpenKeyspace("rmw-counters");
+        const int threads = 8;
+        const int incrementsPerThread = 250;
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            for (var i = 0; i < incrementsPerThread; i++)
+            {
+                if (t % 2 == 0)
+                {
+                    Engine.ReadModifyWrite(ks, [B("n")], current =>
+                        new WriteBatch().Put(ks, B("n"), BitConverter.GetBytes((current[0] is null ? 0 : BitConverter.ToInt64(current[0])) + 1)));
+                    continue;
+                }
+
+                // Compare-and-set commits on the same key interleave with the locked ones.
+                while (true)
+                {
+                    var current = Engine.Get(ks, B("n"));
+                    var next = (current is null ? 0 : BitConverter.ToInt64(current)) + 1;
+                    if (Engine.Commit(new WriteBatch().Expect(ks, B("n"), current).Put(ks, B("n"), BitConverter.GetBytes(next))).Committed)
+                    {
+                        break;
+                    }
+                }
+            }
+        })).ToList();
+        workers.ForEach(t => t.Start());
+        workers.ForEach(t => t.Join());
+
+        Assert.Equal(threads * incrementsPerThread, BitConverter.ToInt64(Engine.Get(ks, B("n"))));
+    }
+
+    [Fact]
     public void Concurrent_multi_key_transactions_do_not_deadlock_and_conserve_totals()
     {
         // Transfers between accounts, each batch checking and writing two keys in varying order:

@@ -12,14 +12,13 @@ namespace Lockbox.DynamoDb.Items;
 /// keeps its order-preserving encoding so a partition's items stay in range order. The value is
 /// the item's binary encoding sealed with AES-256-GCM under the table's data key, with the
 /// storage key as associated data (a value cannot be moved to another key or table).</para>
-/// <para>Writes are read-check-commit loops: the commit is conditioned on the exact sealed bytes
-/// that were read (each seal has a fresh nonce, so those bytes are a version), so a conditional
-/// write never acts on a stale item and concurrent writers retry instead of losing updates.</para>
+/// <para>Writes are locked read-modify-writes (<see cref="IStorageEngine.ReadModifyWrite"/>): the
+/// item's key is locked from the read of its current version to the write, so a conditional
+/// write never acts on a stale item and concurrent writers queue instead of losing updates.</para>
 /// </summary>
 public sealed class ItemStore
 {
     public const int PartitionHashLength = 16;
-    private const int MaxWriteAttempts = 64;
 
     private readonly IStorageEngine _storage;
     private readonly Keyspace _items;
@@ -79,52 +78,43 @@ public sealed class ItemStore
 
     /// <summary>
     /// Replaces the item at <paramref name="storageKey"/> with what <paramref name="mutate"/> returns
-    /// for the current item (null = absent / delete). <paramref name="mutate"/> may run more than
-    /// once under contention and must not have side effects; it throws to abandon the write.
+    /// for the current item (null = absent / delete). The key is locked from the read to the
+    /// write, so <paramref name="mutate"/> always sees the item it replaces; it runs under that
+    /// lock, so it must be quick, and it throws to abandon the write (nothing is written).
     /// </summary>
     public WriteOutcome Write(TableRuntime table, byte[] storageKey,
         Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> mutate)
     {
         EnsureCounters(table);
-        for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+        Dictionary<string, AttributeValue>? current = null;
+        Dictionary<string, AttributeValue>? updated = null;
+        _storage.ReadModifyWrite(_items, [storageKey], values =>
         {
-            var currentSealed = _storage.Get(_items, storageKey);
-            var current = currentSealed is null ? null : Unseal(table, storageKey, currentSealed);
-            var updated = mutate(current);
+            current = values[0] is null ? null : Unseal(table, storageKey, values[0]!);
+            updated = mutate(current);
             if (current is null && updated is null)
             {
-                return new WriteOutcome(null, null);
+                return null;
             }
 
-            var batch = new WriteBatch().Expect(_items, storageKey, currentSealed);
-            var newSize = 0;
-            if (updated is null)
-            {
-                batch.Delete(_items, storageKey);
-            }
-            else
-            {
-                var encoded = ItemCodec.Encode(updated);
-                newSize = ItemSize.Of(updated);
-                batch.Put(_items, storageKey, table.DataKey.Seal(encoded, storageKey));
-            }
+            return updated is null
+                ? new WriteBatch().Delete(_items, storageKey)
+                : new WriteBatch().Put(_items, storageKey, table.DataKey.Seal(ItemCodec.Encode(updated), storageKey));
+        });
 
-            if (_storage.Commit(batch).Committed)
-            {
-                var oldSize = current is null ? 0 : ItemSize.Of(current);
-                var countDelta = (updated is null ? 0 : 1) - (current is null ? 0 : 1);
-                table.RecordWrite(countDelta, newSize - oldSize);
-                return new WriteOutcome(current, updated);
-            }
+        if (current is not null || updated is not null)
+        {
+            var countDelta = (updated is null ? 0 : 1) - (current is null ? 0 : 1);
+            table.RecordWrite(countDelta, (updated is null ? 0 : ItemSize.Of(updated)) - (current is null ? 0 : ItemSize.Of(current)));
         }
 
-        throw new TransactionConflictRetryExhaustedException();
+        return new WriteOutcome(current, updated);
     }
 
     /// <summary>
     /// Applies unconditional puts and deletes to many items (of one or more tables) in one atomic
-    /// commit: every item's current version is read, then the batch commits conditioned on all of
-    /// them, and the whole batch is retried if any item changed in between.
+    /// commit, with every key locked from the read of its old version (for the size counters) to
+    /// the write.
     /// </summary>
     public void WriteMany(IReadOnlyList<PendingWrite> writes)
     {
@@ -133,40 +123,33 @@ public sealed class ItemStore
             EnsureCounters(write.Table);
         }
 
-        for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+        var deltas = new (int Count, long Size)[writes.Count];
+        _storage.ReadModifyWrite(_items, writes.Select(w => w.StorageKey).ToList(), values =>
         {
             var batch = new WriteBatch();
-            var deltas = new (int Count, long Size)[writes.Count];
             for (var i = 0; i < writes.Count; i++)
             {
                 var write = writes[i];
-                var currentSealed = _storage.Get(_items, write.StorageKey);
-                var oldSize = currentSealed is null ? 0 : ItemSize.Of(Unseal(write.Table, write.StorageKey, currentSealed));
-                batch.Expect(_items, write.StorageKey, currentSealed);
+                var oldSize = values[i] is null ? 0 : ItemSize.Of(Unseal(write.Table, write.StorageKey, values[i]!));
                 if (write.Item is null)
                 {
                     batch.Delete(_items, write.StorageKey);
-                    deltas[i] = (currentSealed is null ? 0 : -1, -oldSize);
+                    deltas[i] = (values[i] is null ? 0 : -1, -oldSize);
                 }
                 else
                 {
                     batch.Put(_items, write.StorageKey, write.Table.DataKey.Seal(ItemCodec.Encode(write.Item), write.StorageKey));
-                    deltas[i] = (currentSealed is null ? 1 : 0, ItemSize.Of(write.Item) - oldSize);
+                    deltas[i] = (values[i] is null ? 1 : 0, ItemSize.Of(write.Item) - oldSize);
                 }
             }
 
-            if (_storage.Commit(batch).Committed)
-            {
-                for (var i = 0; i < writes.Count; i++)
-                {
-                    writes[i].Table.RecordWrite(deltas[i].Count, deltas[i].Size);
-                }
+            return batch;
+        });
 
-                return;
-            }
+        for (var i = 0; i < writes.Count; i++)
+        {
+            writes[i].Table.RecordWrite(deltas[i].Count, deltas[i].Size);
         }
-
-        throw new TransactionConflictRetryExhaustedException();
     }
 
     /// <summary>Computes item count and size from storage the first time a table needs them.</summary>
@@ -208,7 +191,3 @@ public readonly record struct PendingWrite(TableRuntime Table, byte[] StorageKey
 
 /// <summary>The item before and after a committed write (null = absent).</summary>
 public readonly record struct WriteOutcome(Dictionary<string, AttributeValue>? Old, Dictionary<string, AttributeValue>? New);
-
-/// <summary>Raised when a write lost every compare-and-set race; surfaces as a 500-free conflict error.</summary>
-public sealed class TransactionConflictRetryExhaustedException() : Lockbox.Common.AwsServiceException(
-    DynamoDbErrors.DynamoDbNamespace, "TransactionConflictException", "Transaction is ongoing for the item.");
