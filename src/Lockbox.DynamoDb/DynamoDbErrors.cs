@@ -35,14 +35,8 @@ public static class DynamoDbErrors
     public static AwsServiceException ResourceInUse(string message) =>
         new(DynamoDbNamespace, "ResourceInUseException", message);
 
-    public static AwsServiceException LimitExceeded(string message) =>
-        new(DynamoDbNamespace, "LimitExceededException", message);
-
     public static AwsServiceException ConditionalCheckFailed(IReadOnlyDictionary<string, AttributeValue>? item) =>
         new ConditionalCheckFailedException(item);
-
-    public static AwsServiceException InternalServerError() =>
-        new(DynamoDbNamespace, "InternalServerError", "Internal server error", 500);
 
     /// <summary>ConditionalCheckFailedException, carrying the old item when ReturnValuesOnConditionCheckFailure=ALL_OLD.</summary>
     private sealed class ConditionalCheckFailedException(IReadOnlyDictionary<string, AttributeValue>? item)

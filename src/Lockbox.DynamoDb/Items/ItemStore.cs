@@ -72,7 +72,7 @@ public sealed class ItemStore
     {
         foreach (var entry in _storage.Scan(_items, range, reverse))
         {
-            yield return new StoredItem(entry.Key, Unseal(table, entry.Key, entry.Value), entry.Value.Length);
+            yield return new StoredItem(entry.Key, Unseal(table, entry.Key, entry.Value));
         }
     }
 
@@ -184,7 +184,7 @@ public sealed class ItemStore
 }
 
 /// <summary>An item read by a scan, with its storage key.</summary>
-public readonly record struct StoredItem(byte[] StorageKey, Dictionary<string, AttributeValue> Item, int StoredLength);
+public readonly record struct StoredItem(byte[] StorageKey, Dictionary<string, AttributeValue> Item);
 
 /// <summary>One unconditional write of <see cref="ItemStore.WriteMany"/>: the new item, or null to delete.</summary>
 public readonly record struct PendingWrite(TableRuntime Table, byte[] StorageKey, Dictionary<string, AttributeValue>? Item);

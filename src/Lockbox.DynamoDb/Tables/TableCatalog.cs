@@ -57,8 +57,6 @@ public sealed class TableCatalog : IDisposable
         return names;
     }
 
-    public int CountTables(string accountId, string region) => ListNames(accountId, region).Count;
-
     /// <summary>Creates a table; throws ResourceInUseException when the name is taken.</summary>
     public TableRuntime Create(Func<long, TableDefinition> build)
     {
