@@ -20,14 +20,8 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
 
     public void Query(QueryRequest request, CallerContext caller, Utf8JsonWriter writer)
     {
-        var errors = new ConstraintErrors();
-        errors.TableName(request.TableName);
-        CheckIndexName(request.IndexName, errors);
-        errors.Enum(request.Select, "select", SelectSet);
-        errors.ReturnConsumedCapacity(request.ReturnConsumedCapacity);
-        errors.Min(request.Limit, "limit", 1);
-        errors.Enum(request.ConditionalOperator, "conditionalOperator", "AND", "OR");
-        errors.NoNullElements(request.AttributesToGet, "attributesToGet");
+        var errors = ReadConstraints(request.TableName, request.IndexName, request.Select, request.ReturnConsumedCapacity,
+            request.Limit, request.ConditionalOperator, request.AttributesToGet);
         errors.LegacyConditions(request.KeyConditions, "keyConditions");
         errors.LegacyConditions(request.QueryFilter, "queryFilter");
         errors.ThrowIfAny();
@@ -98,18 +92,12 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
 
     public void Scan(ScanRequest request, CallerContext caller, Utf8JsonWriter writer)
     {
-        var errors = new ConstraintErrors();
-        errors.TableName(request.TableName);
-        CheckIndexName(request.IndexName, errors);
-        errors.Enum(request.Select, "select", SelectSet);
-        errors.ReturnConsumedCapacity(request.ReturnConsumedCapacity);
-        errors.Min(request.Limit, "limit", 1);
-        errors.Enum(request.ConditionalOperator, "conditionalOperator", "AND", "OR");
+        var errors = ReadConstraints(request.TableName, request.IndexName, request.Select, request.ReturnConsumedCapacity,
+            request.Limit, request.ConditionalOperator, request.AttributesToGet);
         errors.Min(request.Segment, "segment", 0);
         errors.Max(request.Segment, "segment", 999999);
         errors.Min(request.TotalSegments, "totalSegments", 1);
         errors.Max(request.TotalSegments, "totalSegments", 1000000);
-        errors.NoNullElements(request.AttributesToGet, "attributesToGet");
         errors.LegacyConditions(request.ScanFilter, "scanFilter");
         errors.ThrowIfAny();
 
@@ -161,6 +149,21 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
 
         var page = ReadPage(table, store.Scan(table, range), request.Limit, filter, null);
         WritePage(writer, table, page, select, projection, request.ReturnConsumedCapacity, request.ConsistentRead ?? false);
+    }
+
+    /// <summary>The constraint checks Query and Scan share; the caller adds its own and throws.</summary>
+    private static ConstraintErrors ReadConstraints(string? tableName, string? indexName, string? select,
+        string? returnConsumedCapacity, int? limit, string? conditionalOperator, List<string>? attributesToGet)
+    {
+        var errors = new ConstraintErrors();
+        errors.TableName(tableName);
+        CheckIndexName(indexName, errors);
+        errors.Enum(select, "select", SelectSet);
+        errors.ReturnConsumedCapacity(returnConsumedCapacity);
+        errors.Min(limit, "limit", 1);
+        errors.Enum(conditionalOperator, "conditionalOperator", "AND", "OR");
+        errors.NoNullElements(attributesToGet, "attributesToGet");
+        return errors;
     }
 
     private static ReadResult ReadPage(TableRuntime table, IEnumerable<StoredItem> source, int? limit,
