@@ -340,7 +340,6 @@ public sealed class RocksDbStorageEngine : IStorageEngine
         {
             var target = Resolve(keyspace);
             var stripes = ArrayPool<int>.Shared.Rent(Math.Max(keys.Count, 1));
-            var locked = new HashSet<byte[]>(keys, ByteArrayEquality.Instance);
             for (var i = 0; i < keys.Count; i++)
             {
                 stripes[i] = _locks.StripeOf(target.Id, keys[i]);
@@ -369,18 +368,14 @@ public sealed class RocksDbStorageEngine : IStorageEngine
                 using var rocksBatch = new RocksWriteBatch();
                 foreach (var op in batch.Operations)
                 {
-                    if (!ReferenceEquals(Resolve(op.Keyspace), target) || !locked.Contains(op.Key))
-                    {
-                        throw new ArgumentException("A read-modify-write batch may only write the keys it locked.", nameof(decide));
-                    }
-
+                    var family = Resolve(op.Keyspace).Handle;
                     switch (op.Kind)
                     {
                         case WriteOperationKind.Put:
-                            rocksBatch.Put(op.Key, op.Value ?? throw new ArgumentException("A Put needs a value.", nameof(decide)), target.Handle);
+                            rocksBatch.Put(op.Key, op.Value ?? throw new ArgumentException("A Put needs a value.", nameof(decide)), family);
                             break;
                         case WriteOperationKind.Delete:
-                            rocksBatch.Delete(op.Key, target.Handle);
+                            rocksBatch.Delete(op.Key, family);
                             break;
                         default:
                             throw new ArgumentException("A read-modify-write batch may only put and delete.", nameof(decide));
@@ -393,21 +388,6 @@ public sealed class RocksDbStorageEngine : IStorageEngine
         finally
         {
             ExitOperation();
-        }
-    }
-
-    /// <summary>Byte-wise equality for the locked-key set.</summary>
-    private sealed class ByteArrayEquality : IEqualityComparer<byte[]>
-    {
-        public static readonly ByteArrayEquality Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(obj);
-            return hash.ToHashCode();
         }
     }
 

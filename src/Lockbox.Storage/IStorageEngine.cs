@@ -32,8 +32,11 @@ public interface IStorageEngine : IDisposable
     /// Locks <paramref name="keys"/> of <paramref name="keyspace"/> against every other commit,
     /// reads their current values (null = absent, in the order given) and applies the batch that
     /// <paramref name="decide"/> builds from them, atomically and durably. A read-check-write
-    /// therefore needs one read per key and never retries. The batch may only put or delete the
-    /// locked keys and carries no conditions; a null batch writes nothing. <paramref name="decide"/>
+    /// therefore needs one read per key and never retries. The batch puts and deletes (no
+    /// conditions, no ranges); a null batch writes nothing. Besides the locked keys it may write
+    /// keys of any keyspace that are derived from them and written by nobody else (index entries,
+    /// change records): they commit atomically with the locked keys, and the caller's key lock is
+    /// what serialises them. <paramref name="decide"/>
     /// runs while the keys are locked: it must be short and must not call back into the engine.
     /// If it throws, nothing is written and the exception propagates.
     /// </summary>

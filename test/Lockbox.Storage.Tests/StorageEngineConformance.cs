@@ -376,12 +376,20 @@ public abstract class StorageEngineConformance : IDisposable
     }
 
     [Fact]
-    public void ReadModifyWrite_refuses_to_write_keys_it_did_not_lock()
+    public void ReadModifyWrite_commits_derived_keys_of_other_keyspaces_atomically()
     {
-        var ks = Engine.OpenKeyspace("rmw-unlocked");
+        var ks = Engine.OpenKeyspace("rmw-base");
+        var derived = Engine.OpenKeyspace("rmw-derived");
+        Engine.ReadModifyWrite(ks, [B("a")], _ =>
+            new WriteBatch().Put(ks, B("a"), B("1")).Put(derived, B("a#idx"), B("x")));
+        Assert.Equal(B("1"), Engine.Get(ks, B("a")));
+        Assert.Equal(B("x"), Engine.Get(derived, B("a#idx")));
+
         Assert.Throws<ArgumentException>(() =>
-            Engine.ReadModifyWrite(ks, [B("a")], _ => new WriteBatch().Put(ks, B("other"), B("x"))));
-        Assert.Null(Engine.Get(ks, B("other")));
+            Engine.ReadModifyWrite(ks, [B("a")], _ =>
+                new WriteBatch().Delete(derived, B("a#idx")).Put(ks, B("a"), null!)));
+        Assert.Equal(B("x"), Engine.Get(derived, B("a#idx")));
+        Assert.Equal(B("1"), Engine.Get(ks, B("a")));
     }
 
     [Fact]

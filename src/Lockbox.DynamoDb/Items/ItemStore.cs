@@ -22,12 +22,21 @@ public sealed class ItemStore
 
     private readonly IStorageEngine _storage;
     private readonly Keyspace _items;
+    private readonly List<IItemChangeObserver> _observers = [];
 
     public ItemStore(TableCatalog catalog)
     {
         _storage = catalog.Storage;
         _items = catalog.Items;
     }
+
+    public IStorageEngine Storage => _storage;
+
+    /// <summary>
+    /// Registers a part that derives writes from item changes (indexes, streams). Register at
+    /// start-up, before the first write.
+    /// </summary>
+    public void AddObserver(IItemChangeObserver observer) => _observers.Add(observer);
 
     /// <summary>storageId | keyedHash(pk): the prefix every item of one partition shares.</summary>
     public static byte[] PartitionPrefix(TableRuntime table, AttributeValue partitionKey)
@@ -83,63 +92,66 @@ public sealed class ItemStore
     /// lock, so it must be quick, and it throws to abandon the write (nothing is written).
     /// </summary>
     public WriteOutcome Write(TableRuntime table, byte[] storageKey,
-        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> mutate)
-    {
-        EnsureCounters(table);
-        Dictionary<string, AttributeValue>? current = null;
-        Dictionary<string, AttributeValue>? updated = null;
-        _storage.ReadModifyWrite(_items, [storageKey], values =>
-        {
-            current = values[0] is null ? null : Unseal(table, storageKey, values[0]!);
-            updated = mutate(current);
-            if (current is null && updated is null)
-            {
-                return null;
-            }
-
-            return updated is null
-                ? new WriteBatch().Delete(_items, storageKey)
-                : new WriteBatch().Put(_items, storageKey, table.DataKey.Seal(ItemCodec.Encode(updated), storageKey));
-        });
-
-        if (current is not null || updated is not null)
-        {
-            var countDelta = (updated is null ? 0 : 1) - (current is null ? 0 : 1);
-            table.RecordWrite(countDelta, (updated is null ? 0 : ItemSize.Of(updated)) - (current is null ? 0 : ItemSize.Of(current)));
-        }
-
-        return new WriteOutcome(current, updated);
-    }
+        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> mutate) =>
+        WriteAtomically([new ItemWrite(table, storageKey, mutate)])[0];
 
     /// <summary>
     /// Applies unconditional puts and deletes to many items (of one or more tables) in one atomic
-    /// commit, with every key locked from the read of its old version (for the size counters) to
-    /// the write.
+    /// commit, with every key locked from the read of its old version to the write.
     /// </summary>
-    public void WriteMany(IReadOnlyList<PendingWrite> writes)
+    public void WriteMany(IReadOnlyList<PendingWrite> writes) =>
+        WriteAtomically(writes.Select(w => new ItemWrite(w.Table, w.StorageKey, _ => w.Item)).ToList());
+
+    /// <summary>
+    /// The one write path of every item change: locks every key of <paramref name="writes"/>,
+    /// unseals the current items, asks each write's decision for the new item (null = absent),
+    /// and commits the items together with what every <see cref="IItemChangeObserver"/> derives
+    /// from the changes (index entries, stream records) in one atomic, durable batch. A decision
+    /// that throws abandons the whole group: nothing is written and the exception propagates.
+    /// Decisions run under the key locks, so they must be quick and must not call the store.
+    /// </summary>
+    public IReadOnlyList<WriteOutcome> WriteAtomically(IReadOnlyList<ItemWrite> writes, WriteOrigin origin = WriteOrigin.Caller)
     {
         foreach (var write in writes)
         {
             EnsureCounters(write.Table);
         }
 
-        var deltas = new (int Count, long Size)[writes.Count];
-        _storage.ReadModifyWrite(_items, writes.Select(w => w.StorageKey).ToList(), values =>
+        var outcomes = new WriteOutcome[writes.Count];
+        var keys = new byte[writes.Count][];
+        for (var i = 0; i < writes.Count; i++)
         {
-            var batch = new WriteBatch();
+            keys[i] = writes[i].StorageKey;
+        }
+
+        _storage.ReadModifyWrite(_items, keys, values =>
+        {
+            WriteBatch? batch = null;
             for (var i = 0; i < writes.Count; i++)
             {
                 var write = writes[i];
-                var oldSize = values[i] is null ? 0 : ItemSize.Of(Unseal(write.Table, write.StorageKey, values[i]!));
-                if (write.Item is null)
+                var current = values[i] is null ? null : Unseal(write.Table, write.StorageKey, values[i]!);
+                var updated = write.Decide(current);
+                outcomes[i] = new WriteOutcome(current, updated);
+                if (current is null && updated is null)
+                {
+                    continue;
+                }
+
+                batch ??= new WriteBatch();
+                if (updated is null)
                 {
                     batch.Delete(_items, write.StorageKey);
-                    deltas[i] = (values[i] is null ? 0 : -1, -oldSize);
                 }
                 else
                 {
-                    batch.Put(_items, write.StorageKey, write.Table.DataKey.Seal(ItemCodec.Encode(write.Item), write.StorageKey));
-                    deltas[i] = (values[i] is null ? 1 : 0, ItemSize.Of(write.Item) - oldSize);
+                    batch.Put(_items, write.StorageKey, write.Table.DataKey.Seal(ItemCodec.Encode(updated), write.StorageKey));
+                }
+
+                var change = new ItemChange(write.Table, write.StorageKey, current, updated, origin);
+                foreach (var observer in _observers)
+                {
+                    observer.OnChange(change, batch);
                 }
             }
 
@@ -148,8 +160,15 @@ public sealed class ItemStore
 
         for (var i = 0; i < writes.Count; i++)
         {
-            writes[i].Table.RecordWrite(deltas[i].Count, deltas[i].Size);
+            var (old, updated) = outcomes[i];
+            if (old is not null || updated is not null)
+            {
+                var countDelta = (updated is null ? 0 : 1) - (old is null ? 0 : 1);
+                writes[i].Table.RecordWrite(countDelta, (updated is null ? 0 : ItemSize.Of(updated)) - (old is null ? 0 : ItemSize.Of(old)));
+            }
         }
+
+        return outcomes;
     }
 
     /// <summary>Computes item count and size from storage the first time a table needs them.</summary>
@@ -188,6 +207,10 @@ public readonly record struct StoredItem(byte[] StorageKey, Dictionary<string, A
 
 /// <summary>One unconditional write of <see cref="ItemStore.WriteMany"/>: the new item, or null to delete.</summary>
 public readonly record struct PendingWrite(TableRuntime Table, byte[] StorageKey, Dictionary<string, AttributeValue>? Item);
+
+/// <summary>One write of <see cref="ItemStore.WriteAtomically"/>: the new item as a function of the current one (null = absent).</summary>
+public readonly record struct ItemWrite(TableRuntime Table, byte[] StorageKey,
+    Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> Decide);
 
 /// <summary>The item before and after a committed write (null = absent).</summary>
 public readonly record struct WriteOutcome(Dictionary<string, AttributeValue>? Old, Dictionary<string, AttributeValue>? New);

@@ -1,0 +1,30 @@
+using Lockbox.DynamoDb.Tables;
+using Lockbox.DynamoDb.Values;
+using Lockbox.Storage;
+
+namespace Lockbox.DynamoDb.Items;
+
+/// <summary>
+/// A part that keeps data derived from items (secondary index entries, stream records) in step
+/// with them. <see cref="ItemStore.WriteAtomically"/> calls it for every changed item while the
+/// item's key is locked; what it adds to <paramref name="batch"/> commits atomically with the item.
+/// </summary>
+public interface IItemChangeObserver
+{
+    void OnChange(in ItemChange change, WriteBatch batch);
+}
+
+/// <summary>An item change about to be committed: the item before and after (null = absent).</summary>
+public readonly record struct ItemChange(
+    TableRuntime Table,
+    byte[] StorageKey,
+    Dictionary<string, AttributeValue>? Old,
+    Dictionary<string, AttributeValue>? New,
+    WriteOrigin Origin);
+
+/// <summary>Who caused a write: a caller's request, or the service itself (TTL expiry).</summary>
+public enum WriteOrigin
+{
+    Caller,
+    TimeToLive,
+}
