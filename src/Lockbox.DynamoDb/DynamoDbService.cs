@@ -23,15 +23,19 @@ public sealed class DynamoDbService : IJsonService, IDisposable
     private readonly ItemOperations _items;
     private readonly ReadOperations _reads;
     private readonly BatchOperations _batches;
+    private readonly IndexBackfill _backfill;
 
     public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time)
     {
         _catalog = new TableCatalog(storage, masterKey);
         var store = new ItemStore(_catalog);
-        _tables = new TableOperations(_catalog, store, authorizer, time);
+        store.AddObserver(new IndexMaintenance(_catalog.Indexes));
+        _backfill = new IndexBackfill(_catalog, store);
+        _tables = new TableOperations(_catalog, store, authorizer, time, _backfill);
         _items = new ItemOperations(_catalog, store, authorizer);
         _reads = new ReadOperations(_catalog, store, authorizer);
         _batches = new BatchOperations(_catalog, store, authorizer);
+        _backfill.ResumeAll();
     }
 
     /// <summary>Every operation this service answers; the authorization meta-test walks this list.</summary>
@@ -102,5 +106,9 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    public void Dispose() => _catalog.Dispose();
+    public void Dispose()
+    {
+        _backfill.Dispose();
+        _catalog.Dispose();
+    }
 }

@@ -24,6 +24,9 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
     [PythonFact(NeedsAwsCli = true)]
     public Task AwsCli() => RunScriptAsync("awscli_compat.py");
 
+    [PythonFact]
+    public Task Boto3SecondaryIndexes() => RunScriptAsync("boto3_indexes_compat.py");
+
     private async Task RunScriptAsync(string script)
     {
         var path = Path.Combine(LockboxServer.FindRepositoryRoot(), "test", "compat", script);

@@ -35,6 +35,14 @@ public sealed class SecondaryIndexDto
     public ProvisionedThroughputDto? ProvisionedThroughput { get; set; }
 }
 
+/// <summary>One of UpdateTable's GlobalSecondaryIndexUpdates: exactly one of Create, Update, Delete.</summary>
+public sealed class GlobalSecondaryIndexUpdateDto
+{
+    public SecondaryIndexDto? Create { get; set; }
+    public SecondaryIndexDto? Update { get; set; }
+    public SecondaryIndexDto? Delete { get; set; }
+}
+
 public sealed class TagDto
 {
     public string? Key { get; set; }
@@ -87,7 +95,7 @@ public sealed class UpdateTableRequest
     public List<AttributeDefinitionDto>? AttributeDefinitions { get; set; }
     public string? BillingMode { get; set; }
     public ProvisionedThroughputDto? ProvisionedThroughput { get; set; }
-    public List<object>? GlobalSecondaryIndexUpdates { get; set; }
+    public List<GlobalSecondaryIndexUpdateDto>? GlobalSecondaryIndexUpdates { get; set; }
     public StreamSpecificationDto? StreamSpecification { get; set; }
     public SseSpecificationDto? SSESpecification { get; set; }
     public string? TableClass { get; set; }

@@ -12,6 +12,11 @@ namespace Lockbox.DynamoDb.Items;
 public interface IItemChangeObserver
 {
     void OnChange(in ItemChange change, WriteBatch batch);
+
+    /// <summary>Called for every change once its batch is durably committed (for counters and caches).</summary>
+    void Committed(in ItemChange change)
+    {
+    }
 }
 
 /// <summary>An item change about to be committed: the item before and after (null = absent).</summary>

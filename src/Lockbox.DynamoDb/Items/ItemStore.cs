@@ -165,6 +165,11 @@ public sealed class ItemStore
             {
                 var countDelta = (updated is null ? 0 : 1) - (old is null ? 0 : 1);
                 writes[i].Table.RecordWrite(countDelta, (updated is null ? 0 : ItemSize.Of(updated)) - (old is null ? 0 : ItemSize.Of(old)));
+                var change = new ItemChange(writes[i].Table, writes[i].StorageKey, old, updated, origin);
+                foreach (var observer in _observers)
+                {
+                    observer.Committed(change);
+                }
             }
         }
 
@@ -188,10 +193,25 @@ public sealed class ItemStore
 
             long count = 0;
             long size = 0;
+            var definition = table.Definition;
+            var indexes = definition.SecondaryIndexes.ToList();
+            var indexCounts = new (long Count, long Size)[indexes.Count];
             foreach (var stored in Scan(table, KeyRange.Prefix(table.StoragePrefix)))
             {
                 count++;
                 size += ItemSize.Of(stored.Item);
+                for (var i = 0; i < indexes.Count; i++)
+                {
+                    if (IndexMaintenance.ProjectedSize(definition, indexes[i], stored.Item) is { } projected)
+                    {
+                        indexCounts[i] = (indexCounts[i].Count + 1, indexCounts[i].Size + projected);
+                    }
+                }
+            }
+
+            for (var i = 0; i < indexes.Count; i++)
+            {
+                table.IndexCounters(indexes[i].IndexName).Set(indexCounts[i].Count, indexCounts[i].Size);
             }
 
             table.SetCounters(count, size);

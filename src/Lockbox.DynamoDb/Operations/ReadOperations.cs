@@ -39,7 +39,6 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         var projection = ExpressionInputs.Projection(request.ProjectionExpression, context)
             ?? ExpressionInputs.AttributesToGet(request.AttributesToGet);
         context.EnsureAllUsed();
-        var select = ResolveSelect(request.Select, request.AttributesToGet is not null, request.ProjectionExpression is not null);
 
         if (request.KeyConditions is not null)
         {
@@ -47,21 +46,22 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         }
 
         var table = FindTable(request.TableName!, caller);
-        var definition = table.Definition;
-        CheckNoIndex(request.IndexName);
+        var target = ReadTarget.Resolve(table, request.IndexName, store, catalog);
+        var select = ResolveSelect(request.Select, request.AttributesToGet is not null, request.ProjectionExpression is not null, target);
+        CheckConsistentRead(target, request.ConsistentRead);
         if (keyExpression is null && request.KeyConditions is null)
         {
             throw DynamoDbErrors.Validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
         }
 
         var keyCondition = keyExpression is not null
-            ? keyExpression.Bind(definition.PartitionKeyName, definition.SortKeyName, definition.PartitionKeyType, definition.SortKeyType)
-            : Legacy.KeyConditions(request.KeyConditions!, definition);
+            ? keyExpression.Bind(target.PartitionKeyName, target.SortKeyName, target.PartitionKeyType, target.SortKeyType)
+            : LegacyConditions.FromKeyConditions(request.KeyConditions!, target.PartitionKeyName, target.SortKeyName, target.PartitionKeyType, target.SortKeyType);
 
         if (filter is not null)
         {
             // Key attributes are matched by the key condition; DynamoDB refuses them in the filter.
-            var keyInFilter = filter.TopLevelAttributes.FirstOrDefault(a => a == definition.PartitionKeyName || a == definition.SortKeyName);
+            var keyInFilter = filter.TopLevelAttributes.FirstOrDefault(a => a == target.PartitionKeyName || a == target.SortKeyName);
             if (keyInFilter is not null)
             {
                 var parameter = request.FilterExpression is not null ? "Filter Expression" : "QueryFilter";
@@ -69,10 +69,10 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             }
         }
 
-        var startKey = request.ExclusiveStartKey is null ? null : CheckStartKey(table, request.ExclusiveStartKey);
-        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Query", definition.Arn));
+        var startKey = request.ExclusiveStartKey is null ? null : target.StartKey(request.ExclusiveStartKey);
+        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Query", target.ResourceArn));
 
-        var partitionPrefix = ItemStore.PartitionPrefix(table, keyCondition.PartitionValue);
+        var partitionPrefix = target.PartitionPrefix(keyCondition.PartitionValue);
         var range = SortKeyRange(partitionPrefix, keyCondition.SortKey);
         var forward = request.ScanIndexForward ?? true;
         if (startKey is not null)
@@ -85,9 +85,9 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             range = forward ? range with { Start = After(startKey) } : range with { End = startKey };
         }
 
-        var page = ReadPage(table, store.Scan(table, range, reverse: !forward), request.Limit, filter,
+        var page = ReadPage(target, target.Scan(range, reverse: !forward), request.Limit, filter,
             keyCondition.SortKey?.Operator == SortKeyOperator.BeginsWith ? keyCondition : null);
-        WritePage(writer, table, page, select, projection, request.ReturnConsumedCapacity, request.ConsistentRead ?? false);
+        WritePage(writer, target, page, select, projection, request.ReturnConsumedCapacity, request.ConsistentRead ?? false);
     }
 
     public void Scan(ScanRequest request, CallerContext caller, Utf8JsonWriter writer)
@@ -112,7 +112,6 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         var projection = ExpressionInputs.Projection(request.ProjectionExpression, context)
             ?? ExpressionInputs.AttributesToGet(request.AttributesToGet);
         context.EnsureAllUsed();
-        var select = ResolveSelect(request.Select, request.AttributesToGet is not null, request.ProjectionExpression is not null);
 
         if (request.Segment is not null && request.TotalSegments is null)
         {
@@ -130,11 +129,13 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         }
 
         var table = FindTable(request.TableName!, caller);
-        CheckNoIndex(request.IndexName);
-        var startKey = request.ExclusiveStartKey is null ? null : CheckStartKey(table, request.ExclusiveStartKey);
-        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Scan", table.Definition.Arn));
+        var target = ReadTarget.Resolve(table, request.IndexName, store, catalog);
+        var select = ResolveSelect(request.Select, request.AttributesToGet is not null, request.ProjectionExpression is not null, target);
+        CheckConsistentRead(target, request.ConsistentRead);
+        var startKey = request.ExclusiveStartKey is null ? null : target.StartKey(request.ExclusiveStartKey);
+        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Scan", target.ResourceArn));
 
-        var range = SegmentRange(table, request.Segment ?? 0, request.TotalSegments ?? 1);
+        var range = SegmentRange(target.StoragePrefix, request.Segment ?? 0, request.TotalSegments ?? 1);
         if (startKey is not null)
         {
             var inSegment = ByteCompare(startKey, range.Start) >= 0 && (range.End is null || ByteCompare(startKey, range.End) < 0);
@@ -147,8 +148,8 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             range = range with { Start = After(startKey) };
         }
 
-        var page = ReadPage(table, store.Scan(table, range), request.Limit, filter, null);
-        WritePage(writer, table, page, select, projection, request.ReturnConsumedCapacity, request.ConsistentRead ?? false);
+        var page = ReadPage(target, target.Scan(range, reverse: false), request.Limit, filter, null);
+        WritePage(writer, target, page, select, projection, request.ReturnConsumedCapacity, request.ConsistentRead ?? false);
     }
 
     /// <summary>The constraint checks Query and Scan share; the caller adds its own and throws.</summary>
@@ -166,19 +167,19 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         return errors;
     }
 
-    private static ReadResult ReadPage(TableRuntime table, IEnumerable<StoredItem> source, int? limit,
+    private static ReadResult ReadPage(ReadTarget target, IEnumerable<StoredItem> source, int? limit,
         ConditionExpression? filter, KeyCondition? beginsWith)
     {
         var result = new ReadResult();
         var matchedPrefix = false;
         foreach (var stored in source)
         {
-            var item = stored.Item;
+            var item = target.AsStored(stored.Item);
             if (beginsWith is not null)
             {
                 // Items whose sort key begins with the prefix are contiguous in key order: skip
                 // up to the first one, stop after the last one.
-                if (!SortKeyBeginsWith(table.Definition, item, beginsWith.SortKey!))
+                if (!SortKeyBeginsWith(target.SortKeyName!, item, beginsWith.SortKey!))
                 {
                     if (matchedPrefix)
                     {
@@ -200,7 +201,7 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
 
             if (result.ScannedCount == limit || result.ScannedBytes >= MaxPageBytes)
             {
-                result.LastKey = KeyValidation.KeyOf(table.Definition, item);
+                result.LastKey = target.LastKeyOf(item);
                 break;
             }
         }
@@ -210,16 +211,23 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         return result;
     }
 
-    private static void WritePage(Utf8JsonWriter writer, TableRuntime table, ReadResult page, string select,
+    private static void WritePage(Utf8JsonWriter writer, ReadTarget target, ReadResult page, string select,
         ProjectionExpression? projection, string? returnConsumedCapacity, bool consistent)
     {
+        var table = target.Table;
         writer.WriteStartObject();
         if (select != "COUNT")
         {
+            // A local index fetches unprojected attributes from the table when asked for them
+            // (ALL_ATTRIBUTES or a ProjectionExpression); ALL_PROJECTED_ATTRIBUTES returns the
+            // index's projection only. A global index item already holds just its projection.
+            var projectToIndex = select == "ALL_PROJECTED_ATTRIBUTES" && target.Projected is not null;
             writer.WriteStartArray("Items");
             foreach (var item in page.Items)
             {
-                AttributeValueJson.WriteItem(writer, projection is null ? item : projection.Apply(item));
+                var shown = projection is not null ? projection.Apply(item)
+                    : projectToIndex ? ReadTarget.Project(item, target.Projected!) : item;
+                AttributeValueJson.WriteItem(writer, shown);
             }
 
             writer.WriteEndArray();
@@ -239,21 +247,25 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
     }
 
     /// <summary>Select's rules: COUNT and ALL_ATTRIBUTES exclude a projection; SPECIFIC_ATTRIBUTES needs one.</summary>
-    private static string ResolveSelect(string? select, bool hasAttributesToGet, bool hasProjectionExpression)
+    private static string ResolveSelect(string? select, bool hasAttributesToGet, bool hasProjectionExpression, ReadTarget target)
     {
         var projected = hasAttributesToGet || hasProjectionExpression;
         var parameter = hasAttributesToGet ? "AttributesToGet" : "ProjectionExpression";
+        var index = target.Index;
         switch (select)
         {
             case null:
-                return projected ? "SPECIFIC_ATTRIBUTES" : "ALL_ATTRIBUTES";
+                return projected ? "SPECIFIC_ATTRIBUTES" : index is null ? "ALL_ATTRIBUTES" : "ALL_PROJECTED_ATTRIBUTES";
+            case "ALL_ATTRIBUTES" when index is { IsGlobal: true } && index.ProjectionType != "ALL":
+                throw DynamoDbErrors.InvalidParameter(
+                    $"Select type ALL_ATTRIBUTES is not supported for global secondary index {index.IndexName} because its projection type is not ALL");
             case "ALL_ATTRIBUTES" when projected:
                 throw DynamoDbErrors.Validation($"Cannot specify the {parameter} when choosing to get ALL_ATTRIBUTES");
             case "COUNT" when projected:
                 throw DynamoDbErrors.Validation($"Cannot specify the {parameter} when choosing to get only the COUNT");
             case "SPECIFIC_ATTRIBUTES" when !projected:
                 throw DynamoDbErrors.InvalidParameter("Select type SPECIFIC_ATTRIBUTES requires AttributesToGet or ProjectionExpression");
-            case "ALL_PROJECTED_ATTRIBUTES":
+            case "ALL_PROJECTED_ATTRIBUTES" when index is null:
                 throw DynamoDbErrors.InvalidParameter("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
             default:
                 return select;
@@ -267,27 +279,12 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         errors.MaxLength(indexName, "indexName", 255);
     }
 
-    private static void CheckNoIndex(string? indexName)
+    private static void CheckConsistentRead(ReadTarget target, bool? consistentRead)
     {
-        if (indexName is not null)
+        if (consistentRead == true && target.Index is { IsGlobal: true })
         {
-            throw DynamoDbErrors.Validation($"The table does not have the specified index: {indexName}");
+            throw DynamoDbErrors.Validation("Consistent reads are not supported on global secondary indexes");
         }
-    }
-
-    /// <summary>Validates an ExclusiveStartKey against the table's key schema and returns its storage key.</summary>
-    private static byte[] CheckStartKey(TableRuntime table, Dictionary<string, AttributeValue> startKey)
-    {
-        try
-        {
-            KeyValidation.CheckKey(table.Definition, startKey);
-        }
-        catch (AwsServiceException exception) when (exception.ErrorCode == "ValidationException")
-        {
-            throw DynamoDbErrors.Validation("The provided starting key is invalid: " + exception.ErrorMessage);
-        }
-
-        return ItemStore.StorageKey(table, startKey);
     }
 
     private static KeyRange SortKeyRange(byte[] partitionPrefix, SortKeyCondition? sortKey)
@@ -298,15 +295,19 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             return new KeyRange(partitionPrefix, partitionEnd);
         }
 
+        // Encoded sort keys are prefix-free, so the keys at a sort key value are exactly those that
+        // start with its bound (one table item; for an index, every entry of that value).
         var bound = Concat(partitionPrefix, KeyEncoding.Encode(sortKey.Value));
+        var pastBound = KeyRange.PrefixSuccessor(bound) ?? partitionEnd;
         return sortKey.Operator switch
         {
-            SortKeyOperator.Equal => new KeyRange(bound, After(bound)),
+            SortKeyOperator.Equal => new KeyRange(bound, pastBound),
             SortKeyOperator.LessThan => new KeyRange(partitionPrefix, bound),
-            SortKeyOperator.LessOrEqual => new KeyRange(partitionPrefix, After(bound)),
-            SortKeyOperator.GreaterThan => new KeyRange(After(bound), partitionEnd),
+            SortKeyOperator.LessOrEqual => new KeyRange(partitionPrefix, pastBound),
+            SortKeyOperator.GreaterThan => new KeyRange(pastBound, partitionEnd),
             SortKeyOperator.GreaterOrEqual => new KeyRange(bound, partitionEnd),
-            SortKeyOperator.Between => new KeyRange(bound, After(Concat(partitionPrefix, KeyEncoding.Encode(sortKey.Upper!)))),
+            SortKeyOperator.Between => new KeyRange(bound,
+                KeyRange.PrefixSuccessor(Concat(partitionPrefix, KeyEncoding.Encode(sortKey.Upper!))) ?? partitionEnd),
             // Every encoding of a value that begins with the prefix sorts at or after the prefix's own
             // encoding; the scan starts there and stops at the partition's end, and ReadPage keeps
             // only the matching items (a run of them, since they are contiguous in order).
@@ -326,9 +327,9 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         return encoded[..^2];
     }
 
-    private static bool SortKeyBeginsWith(TableDefinition definition, Dictionary<string, AttributeValue> item, SortKeyCondition condition)
+    private static bool SortKeyBeginsWith(string sortKeyName, Dictionary<string, AttributeValue> item, SortKeyCondition condition)
     {
-        var value = item[definition.SortKeyName!];
+        var value = item[sortKeyName];
         return value.Type switch
         {
             AttributeType.S => value.AsString().StartsWith(condition.Value.AsString(), StringComparison.Ordinal),
@@ -338,20 +339,20 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
     }
 
     /// <summary>The slice of the table's hash space that one parallel-scan segment covers.</summary>
-    private static KeyRange SegmentRange(TableRuntime table, int segment, int totalSegments)
+    private static KeyRange SegmentRange(byte[] storagePrefix, int segment, int totalSegments)
     {
         var start = new byte[16];
-        table.StoragePrefix.CopyTo(start, 0);
+        storagePrefix.CopyTo(start, 0);
         BinaryPrimitives.WriteUInt64BigEndian(start.AsSpan(8), HashBoundary(segment, totalSegments));
         byte[]? end;
         if (segment + 1 == totalSegments)
         {
-            end = KeyRange.PrefixSuccessor(table.StoragePrefix);
+            end = KeyRange.PrefixSuccessor(storagePrefix);
         }
         else
         {
             end = new byte[16];
-            table.StoragePrefix.CopyTo(end, 0);
+            storagePrefix.CopyTo(end, 0);
             BinaryPrimitives.WriteUInt64BigEndian(end.AsSpan(8), HashBoundary(segment + 1, totalSegments));
         }
 

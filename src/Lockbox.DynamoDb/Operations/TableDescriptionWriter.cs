@@ -66,7 +66,69 @@ internal static class TableDescriptionWriter
         }
 
         writer.WriteBoolean("DeletionProtectionEnabled", definition.DeletionProtectionEnabled);
+        WriteIndexes(writer, table, "LocalSecondaryIndexes", definition.LocalSecondaryIndexes);
+        WriteIndexes(writer, table, "GlobalSecondaryIndexes", definition.GlobalSecondaryIndexes);
         writer.WriteEndObject();
+    }
+
+    private static void WriteIndexes(Utf8JsonWriter writer, TableRuntime table, string property, List<SecondaryIndex> indexes)
+    {
+        if (indexes.Count == 0)
+        {
+            return;
+        }
+
+        var definition = table.Definition;
+        writer.WriteStartArray(property);
+        foreach (var index in indexes)
+        {
+            var counters = table.IndexCounters(index.IndexName);
+            writer.WriteStartObject();
+            writer.WriteString("IndexName", index.IndexName);
+            writer.WriteStartArray("KeySchema");
+            WriteKeyElement(writer, index.PartitionKeyName, "HASH");
+            if (index.SortKeyName is not null)
+            {
+                WriteKeyElement(writer, index.SortKeyName, "RANGE");
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartObject("Projection");
+            writer.WriteString("ProjectionType", index.ProjectionType);
+            if (index.NonKeyAttributes is { } nonKey)
+            {
+                writer.WriteStartArray("NonKeyAttributes");
+                foreach (var name in nonKey)
+                {
+                    writer.WriteStringValue(name);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+            if (index.IsGlobal)
+            {
+                writer.WriteString("IndexStatus", index.IndexStatus);
+                if (index.IndexStatus == "CREATING")
+                {
+                    writer.WriteBoolean("Backfilling", true);
+                }
+
+                writer.WriteStartObject("ProvisionedThroughput");
+                writer.WriteNumber("NumberOfDecreasesToday", 0);
+                writer.WriteNumber("ReadCapacityUnits", definition.BillingMode == "PROVISIONED" ? index.ReadCapacityUnits : 0);
+                writer.WriteNumber("WriteCapacityUnits", definition.BillingMode == "PROVISIONED" ? index.WriteCapacityUnits : 0);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteNumber("IndexSizeBytes", counters.SizeBytes);
+            writer.WriteNumber("ItemCount", counters.ItemCount);
+            writer.WriteString("IndexArn", index.Arn(definition));
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 
     private static void WriteKeyElement(Utf8JsonWriter writer, string name, string keyType)

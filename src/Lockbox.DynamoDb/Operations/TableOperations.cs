@@ -8,7 +8,8 @@ using Lockbox.DynamoDb.Values;
 namespace Lockbox.DynamoDb.Operations;
 
 /// <summary>CreateTable, DescribeTable, ListTables, UpdateTable and DeleteTable.</summary>
-internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer, TimeProvider time)
+internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer, TimeProvider time,
+    IndexBackfill backfill)
 {
     private const long MaxCapacityUnits = 1_000_000_000_000;
     private const int MaxTagsPerResource = 50;
@@ -57,16 +58,17 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         errors.Enum(request.TableClass, "tableClass", "STANDARD", "STANDARD_INFREQUENT_ACCESS");
         errors.NoNullElements(request.Tags, "tags");
         CheckThroughputConstraints(request.ProvisionedThroughput, errors);
+        IndexSchema.CheckConstraints(request.LocalSecondaryIndexes, "localSecondaryIndexes", errors);
+        IndexSchema.CheckConstraints(request.GlobalSecondaryIndexes, "globalSecondaryIndexes", errors);
         errors.ThrowIfAny();
 
         var billingMode = request.BillingMode ?? "PROVISIONED";
         CheckBilling(billingMode, request.ProvisionedThroughput);
-        var (partitionKey, sortKey) = CheckKeySchema(request.KeySchema!, request.AttributeDefinitions!);
-        if (request.LocalSecondaryIndexes is not null || request.GlobalSecondaryIndexes is not null)
-        {
-            // Secondary indexes arrive with the next issue; refusing beats silently ignoring them.
-            throw DynamoDbErrors.Validation("Secondary indexes are not supported by this Lockbox version");
-        }
+        var hasIndexes = request.LocalSecondaryIndexes is not null || request.GlobalSecondaryIndexes is not null;
+        var (partitionKey, sortKey) = CheckKeySchema(request.KeySchema!, request.AttributeDefinitions!, hasIndexes);
+        var (localIndexes, globalIndexes) = hasIndexes
+            ? IndexSchema.ForCreateTable(request, billingMode, partitionKey, sortKey, catalog.AllocateStorageId)
+            : ([], []);
 
         if (request.StreamSpecification is { StreamEnabled: true })
         {
@@ -104,6 +106,8 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
             Tags = tags,
             TableClass = request.TableClass ?? "STANDARD",
             DeletionProtectionEnabled = request.DeletionProtectionEnabled ?? false,
+            LocalSecondaryIndexes = localIndexes,
+            GlobalSecondaryIndexes = globalIndexes,
             WrappedDataKey = [],
         });
 
@@ -173,6 +177,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         errors.Enum(request.BillingMode, "billingMode", "PROVISIONED", "PAY_PER_REQUEST");
         errors.Enum(request.TableClass, "tableClass", "STANDARD", "STANDARD_INFREQUENT_ACCESS");
         CheckThroughputConstraints(request.ProvisionedThroughput, errors);
+        GlobalIndexUpdates.CheckConstraints(request.GlobalSecondaryIndexUpdates, errors);
         errors.ThrowIfAny();
 
         if (request.ProvisionedThroughput is null && request.BillingMode is null && request.StreamSpecification is null
@@ -182,13 +187,27 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
             throw DynamoDbErrors.Validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
         }
 
-        var table = RequireTable(request.TableName, caller);
-        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:UpdateTable", table.Definition.Arn));
-        if (request.GlobalSecondaryIndexUpdates is { Count: > 0 } || request.StreamSpecification is not null)
+        if (request.GlobalSecondaryIndexUpdates is { Count: > 0 } indexUpdates)
         {
-            throw DynamoDbErrors.Validation("Secondary indexes and streams are not supported by this Lockbox version");
+            GlobalIndexUpdates.CheckShape(indexUpdates);
         }
 
+        var table = RequireTable(request.TableName, caller);
+        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:UpdateTable", table.Definition.Arn));
+        if (request.StreamSpecification is not null)
+        {
+            throw DynamoDbErrors.Validation("Streams are not supported by this Lockbox version");
+        }
+
+        lock (table.DefinitionLock)
+        {
+            UpdateDefinition(table, request, writer);
+        }
+    }
+
+    /// <summary>UpdateTable's changes to the definition; runs under the table's definition lock.</summary>
+    private void UpdateDefinition(TableRuntime table, UpdateTableRequest request, Utf8JsonWriter writer)
+    {
         var changed = TableCatalog.Copy(table.Definition);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
         var billingMode = request.BillingMode ?? changed.BillingMode;
@@ -250,12 +269,28 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
             changed.DeletionProtectionEnabled = protection;
         }
 
+        var indexPlan = request.GlobalSecondaryIndexUpdates is { Count: > 0 } indexUpdates
+            ? GlobalIndexUpdates.Apply(changed, indexUpdates, request.AttributeDefinitions, billingMode, catalog.AllocateStorageId)
+            : null;
         catalog.Update(table, changed);
         store.EnsureCounters(table);
         writer.WriteStartObject();
         writer.WritePropertyName("TableDescription");
-        TableDescriptionWriter.Write(writer, table, "ACTIVE");
+        TableDescriptionWriter.Write(writer, table, indexPlan is null ? "ACTIVE" : "UPDATING");
         writer.WriteEndObject();
+
+        if (indexPlan?.CreatedIndex is { } created)
+        {
+            backfill.Start(table, created);
+        }
+
+        if (indexPlan?.DeletedIndex is { } deleted)
+        {
+            // Dropping the entries is one range delete: the index is gone by the next request.
+            var withoutIndex = TableCatalog.Copy(changed);
+            withoutIndex.GlobalSecondaryIndexes.RemoveAll(i => i.IndexName == deleted);
+            catalog.RemoveIndex(table, withoutIndex, changed.FindIndex(deleted)!);
+        }
     }
 
     public void DeleteTable(TableNameRequest request, CallerContext caller, Utf8JsonWriter writer)
@@ -328,7 +363,8 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
     }
 
     /// <summary>DynamoDB's key-schema checks, in the order its observed messages imply.</summary>
-    private static (string PartitionKey, string? SortKey) CheckKeySchema(List<KeySchemaElementDto> keySchema, List<AttributeDefinitionDto> definitions)
+    private static (string PartitionKey, string? SortKey) CheckKeySchema(List<KeySchemaElementDto> keySchema, List<AttributeDefinitionDto> definitions,
+        bool hasIndexes)
     {
         var defined = definitions.Select(d => d.AttributeName!).ToList();
         var keyNames = keySchema.Select(k => k.AttributeName!).ToList();
@@ -359,7 +395,8 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
                 $"Some index key attributes are not defined in AttributeDefinitions. Keys: [{string.Join(", ", undefinedKeys)}], AttributeDefinitions: [{string.Join(", ", defined)}]");
         }
 
-        if (defined.Distinct(StringComparer.Ordinal).Count() != defined.Count || defined.Count != keyNames.Count)
+        // With secondary indexes, their key attributes are defined too; IndexSchema checks the set.
+        if (!hasIndexes && (defined.Distinct(StringComparer.Ordinal).Count() != defined.Count || defined.Count != keyNames.Count))
         {
             throw DynamoDbErrors.InvalidParameter("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
         }

@@ -29,16 +29,31 @@ public sealed class TableCatalog : IDisposable
         _masterKey = masterKey;
         _catalog = storage.OpenKeyspace("dynamodb-tables");
         Items = storage.OpenKeyspace("dynamodb-items");
+        Indexes = storage.OpenKeyspace("dynamodb-indexes");
         Load();
     }
 
     /// <summary>The keyspace holding every table's items (keys prefixed by the table's storage id).</summary>
     public Keyspace Items { get; }
 
+    /// <summary>The keyspace holding every secondary index entry (keys prefixed by the index's storage id).</summary>
+    public Keyspace Indexes { get; }
+
     public IStorageEngine Storage => _storage;
 
     public TableRuntime? Find(string accountId, string region, string tableName) =>
         _tables.TryGetValue(ScopedName(accountId, region, tableName), out var table) ? table : null;
+
+    /// <summary>Every live table of every account and region.</summary>
+    public IReadOnlyCollection<TableRuntime> All() => [.. _tables.Values];
+
+    /// <summary>True while <paramref name="table"/> is the live table of its name (not deleted).</summary>
+    public bool Contains(TableRuntime table)
+    {
+        var definition = table.Definition;
+        return _tables.TryGetValue(ScopedName(definition.AccountId, definition.Region, definition.TableName), out var live)
+            && ReferenceEquals(live, table);
+    }
 
     /// <summary>Table names of one account and region, in ascending (ordinal) order.</summary>
     public List<string> ListNames(string accountId, string region)
@@ -95,10 +110,35 @@ public sealed class TableCatalog : IDisposable
     {
         var definition = table.Definition;
         var end = KeyRange.PrefixSuccessor(table.StoragePrefix) ?? throw new InvalidOperationException("storage id overflow");
-        _storage.Commit(new WriteBatch()
+        var batch = new WriteBatch()
             .Delete(_catalog, CatalogKey(definition))
-            .DeleteRange(Items, table.StoragePrefix, end));
+            .DeleteRange(Items, table.StoragePrefix, end);
+        foreach (var index in definition.SecondaryIndexes)
+        {
+            DeleteIndexEntries(batch, index);
+        }
+
+        _storage.Commit(batch);
         _tables.TryRemove(ScopedName(definition.AccountId, definition.Region, definition.TableName), out _);
+    }
+
+    /// <summary>
+    /// Persists <paramref name="changed"/> (which no longer lists <paramref name="index"/>) and drops
+    /// every entry of the index, in one atomic batch.
+    /// </summary>
+    public void RemoveIndex(TableRuntime table, TableDefinition changed, SecondaryIndex index)
+    {
+        var batch = new WriteBatch().Put(_catalog, CatalogKey(changed), Serialize(changed));
+        DeleteIndexEntries(batch, index);
+        _storage.Commit(batch);
+        table.Definition = changed;
+        table.DropIndexCounters(index.IndexName);
+    }
+
+    private void DeleteIndexEntries(WriteBatch batch, SecondaryIndex index)
+    {
+        var prefix = Lockbox.DynamoDb.Items.IndexKeys.StoragePrefix(index);
+        batch.DeleteRange(Indexes, prefix, KeyRange.PrefixSuccessor(prefix) ?? throw new InvalidOperationException("storage id overflow"));
     }
 
     /// <summary>A deep copy of a definition, to change and then pass to <see cref="Update"/>.</summary>
@@ -117,7 +157,8 @@ public sealed class TableCatalog : IDisposable
         }
     }
 
-    private long AllocateStorageId()
+    /// <summary>A fresh storage id, never used before (tables and indexes share the sequence).</summary>
+    public long AllocateStorageId()
     {
         while (true)
         {

@@ -34,8 +34,18 @@ public sealed class TableDefinition
     public List<TagDto> Tags { get; set; } = [];
     public string TableClass { get; set; } = "STANDARD";
     public bool DeletionProtectionEnabled { get; set; }
+    public List<SecondaryIndex> LocalSecondaryIndexes { get; set; } = [];
+    public List<SecondaryIndex> GlobalSecondaryIndexes { get; set; } = [];
     /// <summary>The table's data key, sealed by the server's master key.</summary>
     public required byte[] WrappedDataKey { get; set; }
 
     public string Arn => $"arn:aws:dynamodb:{Region}:{AccountId}:table/{TableName}";
+
+    /// <summary>Every secondary index, local ones first.</summary>
+    public IEnumerable<SecondaryIndex> SecondaryIndexes => LocalSecondaryIndexes.Concat(GlobalSecondaryIndexes);
+
+    public bool HasSecondaryIndexes => LocalSecondaryIndexes.Count > 0 || GlobalSecondaryIndexes.Count > 0;
+
+    public SecondaryIndex? FindIndex(string name) =>
+        LocalSecondaryIndexes.Find(i => i.IndexName == name) ?? GlobalSecondaryIndexes.Find(i => i.IndexName == name);
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using Lockbox.Kms.Envelope;
 
 namespace Lockbox.DynamoDb.Tables;
@@ -11,6 +12,7 @@ public sealed class TableRuntime : IDisposable
 {
     private long _itemCount;
     private long _sizeBytes;
+    private readonly ConcurrentDictionary<string, IndexCounters> _indexCounters = new(StringComparer.Ordinal);
 
     public TableRuntime(TableDefinition definition, DataKey dataKey)
     {
@@ -33,6 +35,9 @@ public sealed class TableRuntime : IDisposable
 
     public object CounterLock { get; } = new();
 
+    /// <summary>Serialises read-copy-update changes of <see cref="Definition"/> (UpdateTable, index backfill).</summary>
+    public Lock DefinitionLock { get; } = new();
+
     public long ItemCount => Interlocked.Read(ref _itemCount);
     public long SizeBytes => Interlocked.Read(ref _sizeBytes);
 
@@ -50,5 +55,33 @@ public sealed class TableRuntime : IDisposable
         Interlocked.Add(ref _sizeBytes, sizeDelta);
     }
 
+    /// <summary>Item count and size of one secondary index (created on first use).</summary>
+    public IndexCounters IndexCounters(string indexName) => _indexCounters.GetOrAdd(indexName, _ => new IndexCounters());
+
+    /// <summary>Forgets an index's counters (the index was deleted).</summary>
+    public void DropIndexCounters(string indexName) => _indexCounters.TryRemove(indexName, out _);
+
     public void Dispose() => DataKey.Dispose();
+}
+
+/// <summary>Approximate item count and size of a secondary index, as DescribeTable reports them.</summary>
+public sealed class IndexCounters
+{
+    private long _itemCount;
+    private long _sizeBytes;
+
+    public long ItemCount => Interlocked.Read(ref _itemCount);
+    public long SizeBytes => Interlocked.Read(ref _sizeBytes);
+
+    public void Set(long itemCount, long sizeBytes)
+    {
+        Interlocked.Exchange(ref _itemCount, itemCount);
+        Interlocked.Exchange(ref _sizeBytes, sizeBytes);
+    }
+
+    public void Add(long countDelta, long sizeDelta)
+    {
+        Interlocked.Add(ref _itemCount, countDelta);
+        Interlocked.Add(ref _sizeBytes, sizeDelta);
+    }
 }
