@@ -30,11 +30,13 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         _catalog = new TableCatalog(storage, masterKey);
         var store = new ItemStore(_catalog);
         store.AddObserver(new IndexMaintenance(_catalog.Indexes));
+        var collections = ItemCollections = new ItemCollections(store);
+        store.AddObserver(collections);
         _backfill = new IndexBackfill(_catalog, store);
         _tables = new TableOperations(_catalog, store, authorizer, time, _backfill);
-        _items = new ItemOperations(_catalog, store, authorizer);
+        _items = new ItemOperations(_catalog, store, authorizer, collections);
         _reads = new ReadOperations(_catalog, store, authorizer);
-        _batches = new BatchOperations(_catalog, store, authorizer);
+        _batches = new BatchOperations(_catalog, store, authorizer, collections);
         _backfill.ResumeAll();
     }
 
@@ -45,6 +47,9 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         "PutItem", "GetItem", "UpdateItem", "DeleteItem",
         "Query", "Scan", "BatchGetItem", "BatchWriteItem",
     ];
+
+    /// <summary>Item collection accounting (tests lower its limit).</summary>
+    internal ItemCollections ItemCollections { get; }
 
     public string TargetPrefix => "DynamoDB_20120810";
 

@@ -76,6 +76,13 @@ def main():
     timestamps = [int(i["ts"]["N"]) for i in items]
     check(all(timestamps[i] <= timestamps[i + 1] for i in range(len(timestamps) - 1)), "GSI sort key order")
 
+    step("ReturnItemCollectionMetrics on a table with a local index")
+    metrics = ddb.put_item(TableName=name, Item={"user": {"S": "ann"}, "ts": {"N": "99"}, "score": {"N": "1"}},
+                           ReturnItemCollectionMetrics="SIZE")["ItemCollectionMetrics"]
+    check_equal({"user": {"S": "ann"}}, metrics["ItemCollectionKey"], "ItemCollectionKey")
+    check_equal([0.0, 1.0], metrics["SizeEstimateRangeGB"], "SizeEstimateRangeGB")
+    ddb.delete_item(TableName=name, Key={"user": {"S": "ann"}, "ts": {"N": "99"}})
+
     step("Select ALL_ATTRIBUTES on a GSI that does not project ALL is refused")
     expect_client_error(lambda: ddb.query(TableName=name, IndexName="by-status", Select="ALL_ATTRIBUTES",
                                           KeyConditionExpression="#s = :s", ExpressionAttributeNames={"#s": "status"},

@@ -11,6 +11,14 @@ namespace Lockbox.DynamoDb.Items;
 /// </summary>
 public interface IItemChangeObserver
 {
+    /// <summary>
+    /// Called for every write before its keys are locked; the one place an observer may read
+    /// storage (to warm a cache that <see cref="OnChange"/> then consults).
+    /// </summary>
+    void BeforeLock(TableRuntime table, byte[] storageKey)
+    {
+    }
+
     void OnChange(in ItemChange change, WriteBatch batch);
 
     /// <summary>Called for every change once its batch is durably committed (for counters and caches).</summary>

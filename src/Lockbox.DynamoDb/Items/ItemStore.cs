@@ -115,6 +115,10 @@ public sealed class ItemStore
         foreach (var write in writes)
         {
             EnsureCounters(write.Table);
+            foreach (var observer in _observers)
+            {
+                observer.BeforeLock(write.Table, write.StorageKey);
+            }
         }
 
         var outcomes = new WriteOutcome[writes.Count];

@@ -9,7 +9,7 @@ using Lockbox.DynamoDb.Values;
 namespace Lockbox.DynamoDb.Operations;
 
 /// <summary>BatchGetItem and BatchWriteItem, authorized per table.</summary>
-internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer)
+internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer, ItemCollections collections)
 {
     public const int MaxGetKeys = 100;
     public const int MaxWriteRequests = 25;
@@ -278,6 +278,41 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
         writer.WriteStartObject("UnprocessedItems");
         writer.WriteEndObject();
         WriteConsumed(writer, request.ReturnConsumedCapacity, tables.Select(t => (t.Table.Definition.TableName, t.Units)).ToList(), isRead: false);
+        if (request.ReturnItemCollectionMetrics == "SIZE")
+        {
+            WriteCollectionMetrics(writer, request.RequestItems, tables.Select(t => t.Table).ToList());
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>ItemCollectionMetrics per table with local secondary indexes: one entry per collection written.</summary>
+    private void WriteCollectionMetrics(Utf8JsonWriter writer, Dictionary<string, List<WriteRequestDto>> requestItems, List<TableRuntime> tables)
+    {
+        var withCollections = tables.Where(t => ItemCollections.Applies(t.Definition)).ToList();
+        if (withCollections.Count == 0)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("ItemCollectionMetrics");
+        foreach (var table in withCollections)
+        {
+            var definition = table.Definition;
+            writer.WriteStartArray(definition.TableName);
+            var partitions = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var write in requestItems[definition.TableName])
+            {
+                var key = (write.PutRequest?.Item ?? write.DeleteRequest!.Key)!;
+                if (partitions.Add(Convert.ToBase64String(ItemStore.PartitionPrefix(table, key[definition.PartitionKeyName]))))
+                {
+                    ItemOperations.WriteCollectionMetric(writer, collections, table, key);
+                }
+            }
+
+            writer.WriteEndArray();
+        }
+
         writer.WriteEndObject();
     }
 

@@ -9,7 +9,7 @@ using Lockbox.DynamoDb.Values;
 namespace Lockbox.DynamoDb.Operations;
 
 /// <summary>PutItem, GetItem, UpdateItem and DeleteItem.</summary>
-internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer)
+internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer, ItemCollections collections)
 {
     public const int MaxItemBytes = 400 * 1024;
 
@@ -76,6 +76,8 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         var units = ConsumedCapacity.WriteUnits(Math.Max(size, outcome.Old is null ? 0 : ItemSize.Of(outcome.Old)));
         WriteResponse(writer, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity,
             table.Definition.TableName, units);
+        WriteCollectionMetrics(writer, table, item, request.ReturnItemCollectionMetrics);
+        writer.WriteEndObject();
     }
 
     public void DeleteItem(DeleteItemRequest request, CallerContext caller, Utf8JsonWriter writer)
@@ -97,6 +99,8 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         var units = ConsumedCapacity.WriteUnits(outcome.Old is null ? 0 : ItemSize.Of(outcome.Old));
         WriteResponse(writer, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity,
             table.Definition.TableName, units);
+        WriteCollectionMetrics(writer, table, request.Key!, request.ReturnItemCollectionMetrics);
+        writer.WriteEndObject();
     }
 
     public void UpdateItem(UpdateItemRequest request, CallerContext caller, Utf8JsonWriter writer)
@@ -160,6 +164,8 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         var newSize = outcome.New is null ? 0 : ItemSize.Of(outcome.New);
         WriteResponse(writer, returned, request.ReturnConsumedCapacity, definition.TableName,
             ConsumedCapacity.WriteUnits(Math.Max(oldSize, newSize)));
+        WriteCollectionMetrics(writer, table, key, request.ReturnItemCollectionMetrics);
+        writer.WriteEndObject();
     }
 
     /// <summary>The constraint checks every single-item write shares, reported together as DynamoDB does.</summary>
@@ -226,6 +232,34 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         }
 
         ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, tableName, units, isRead: false);
+    }
+
+    /// <summary>ItemCollectionMetrics, for tables with local secondary indexes when ReturnItemCollectionMetrics=SIZE.</summary>
+    private void WriteCollectionMetrics(Utf8JsonWriter writer, TableRuntime table, IReadOnlyDictionary<string, AttributeValue> key,
+        string? returnItemCollectionMetrics)
+    {
+        if (returnItemCollectionMetrics != "SIZE" || !ItemCollections.Applies(table.Definition))
+        {
+            return;
+        }
+
+        writer.WritePropertyName("ItemCollectionMetrics");
+        WriteCollectionMetric(writer, collections, table, key);
+    }
+
+    /// <summary>One ItemCollectionMetrics object: the collection's partition key and its size estimate.</summary>
+    internal static void WriteCollectionMetric(Utf8JsonWriter writer, ItemCollections collections, TableRuntime table,
+        IReadOnlyDictionary<string, AttributeValue> key)
+    {
+        var partitionKey = table.Definition.PartitionKeyName;
+        var (lower, upper) = ItemCollections.EstimateRangeGb(collections.SizeOf(table, ItemStore.StorageKey(table, key)));
+        writer.WriteStartObject();
+        writer.WritePropertyName("ItemCollectionKey");
+        AttributeValueJson.WriteItem(writer, new Dictionary<string, AttributeValue> { [partitionKey] = key[partitionKey] });
+        writer.WriteStartArray("SizeEstimateRangeGB");
+        writer.WriteNumberValue(lower);
+        writer.WriteNumberValue(upper);
+        writer.WriteEndArray();
         writer.WriteEndObject();
     }
 
