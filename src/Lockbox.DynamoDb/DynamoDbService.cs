@@ -4,6 +4,7 @@ using Lockbox.Common;
 using Lockbox.DynamoDb.Api;
 using Lockbox.DynamoDb.Items;
 using Lockbox.DynamoDb.Operations;
+using Lockbox.DynamoDb.PartiQL;
 using Lockbox.DynamoDb.Tables;
 using Lockbox.Kms.Envelope;
 using Lockbox.Protocols;
@@ -23,6 +24,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
     private readonly ItemOperations _items;
     private readonly ReadOperations _reads;
     private readonly BatchOperations _batches;
+    private readonly PartiQLOperations _partiql;
 
     public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time)
     {
@@ -32,6 +34,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         _items = new ItemOperations(_catalog, store, authorizer);
         _reads = new ReadOperations(_catalog, store, authorizer);
         _batches = new BatchOperations(_catalog, store, authorizer);
+        _partiql = new PartiQLOperations(_catalog, store, authorizer);
     }
 
     /// <summary>Every operation this service answers; the authorization meta-test walks this list.</summary>
@@ -40,6 +43,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         "CreateTable", "DescribeTable", "ListTables", "UpdateTable", "DeleteTable",
         "PutItem", "GetItem", "UpdateItem", "DeleteItem",
         "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+        "ExecuteStatement", "BatchExecuteStatement",
     ];
 
     public string TargetPrefix => "DynamoDB_20120810";
@@ -93,6 +97,12 @@ public sealed class DynamoDbService : IJsonService, IDisposable
                 break;
             case "BatchWriteItem":
                 _batches.BatchWriteItem(RequestReader.Read(body, context.BatchWriteItemRequest), caller, writer);
+                break;
+            case "ExecuteStatement":
+                _partiql.ExecuteStatement(RequestReader.Read(body, PartiQLJsonContext.Default.ExecuteStatementRequest), caller, writer);
+                break;
+            case "BatchExecuteStatement":
+                _partiql.BatchExecuteStatement(RequestReader.Read(body, PartiQLJsonContext.Default.BatchExecuteStatementRequest), caller, writer);
                 break;
             default:
                 throw new AwsServiceException(DynamoDbErrors.ServiceNamespace, "UnknownOperationException", null);
