@@ -4,6 +4,7 @@ using Lockbox.Common;
 using Lockbox.DynamoDb.Api;
 using Lockbox.DynamoDb.Items;
 using Lockbox.DynamoDb.Operations;
+using Lockbox.DynamoDb.PartiQL;
 using Lockbox.DynamoDb.Tables;
 using Lockbox.Kms.Envelope;
 using Lockbox.Protocols;
@@ -24,6 +25,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
     private readonly ReadOperations _reads;
     private readonly BatchOperations _batches;
     private readonly IndexBackfill _backfill;
+    private readonly PartiQLOperations _partiql;
 
     public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time)
     {
@@ -37,6 +39,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         _items = new ItemOperations(_catalog, store, authorizer, collections);
         _reads = new ReadOperations(_catalog, store, authorizer);
         _batches = new BatchOperations(_catalog, store, authorizer, collections);
+        _partiql = new PartiQLOperations(_catalog, store, authorizer);
         _backfill.ResumeAll();
     }
 
@@ -46,6 +49,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         "CreateTable", "DescribeTable", "ListTables", "UpdateTable", "DeleteTable",
         "PutItem", "GetItem", "UpdateItem", "DeleteItem",
         "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+        "ExecuteStatement", "BatchExecuteStatement",
     ];
 
     /// <summary>Item collection accounting (tests lower its limit).</summary>
@@ -102,6 +106,12 @@ public sealed class DynamoDbService : IJsonService, IDisposable
                 break;
             case "BatchWriteItem":
                 _batches.BatchWriteItem(RequestReader.Read(body, context.BatchWriteItemRequest), caller, writer);
+                break;
+            case "ExecuteStatement":
+                _partiql.ExecuteStatement(RequestReader.Read(body, PartiQLJsonContext.Default.ExecuteStatementRequest), caller, writer);
+                break;
+            case "BatchExecuteStatement":
+                _partiql.BatchExecuteStatement(RequestReader.Read(body, PartiQLJsonContext.Default.BatchExecuteStatementRequest), caller, writer);
                 break;
             default:
                 throw new AwsServiceException(DynamoDbErrors.ServiceNamespace, "UnknownOperationException", null);

@@ -287,7 +287,7 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         }
     }
 
-    private static KeyRange SortKeyRange(byte[] partitionPrefix, SortKeyCondition? sortKey)
+    internal static KeyRange SortKeyRange(byte[] partitionPrefix, SortKeyCondition? sortKey)
     {
         var partitionEnd = KeyRange.PrefixSuccessor(partitionPrefix);
         if (sortKey is null)
