@@ -18,20 +18,33 @@ namespace Lockbox.DynamoDb;
 /// </summary>
 public sealed class DynamoDbService : IJsonService, IDisposable
 {
-    private readonly TableCatalog _catalog;
+    private readonly DynamoDbEngine _engine;
+    private readonly bool _ownsEngine;
     private readonly TableOperations _tables;
+    private readonly TimeToLiveOperations _timeToLive;
     private readonly ItemOperations _items;
     private readonly ReadOperations _reads;
     private readonly BatchOperations _batches;
 
+    /// <summary>A service over an engine of its own (no background work), disposed with the service.</summary>
     public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time)
+        : this(new DynamoDbEngine(storage, masterKey, time), authorizer, ownsEngine: true)
     {
-        _catalog = new TableCatalog(storage, masterKey);
-        var store = new ItemStore(_catalog);
-        _tables = new TableOperations(_catalog, store, authorizer, time);
-        _items = new ItemOperations(_catalog, store, authorizer);
-        _reads = new ReadOperations(_catalog, store, authorizer);
-        _batches = new BatchOperations(_catalog, store, authorizer);
+    }
+
+    /// <summary>A service over a shared engine (the DynamoDB Streams service uses the same one).</summary>
+    public DynamoDbService(DynamoDbEngine engine, IRequestAuthorizer authorizer, bool ownsEngine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        _engine = engine;
+        _ownsEngine = ownsEngine;
+        var catalog = engine.Catalog;
+        var store = engine.Items;
+        _tables = new TableOperations(catalog, store, authorizer, engine.Time) { Streams = engine.Streams };
+        _timeToLive = new TimeToLiveOperations(catalog, authorizer);
+        _items = new ItemOperations(catalog, store, authorizer);
+        _reads = new ReadOperations(catalog, store, authorizer);
+        _batches = new BatchOperations(catalog, store, authorizer);
     }
 
     /// <summary>Every operation this service answers; the authorization meta-test walks this list.</summary>
@@ -40,6 +53,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         "CreateTable", "DescribeTable", "ListTables", "UpdateTable", "DeleteTable",
         "PutItem", "GetItem", "UpdateItem", "DeleteItem",
         "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+        "UpdateTimeToLive", "DescribeTimeToLive",
     ];
 
     public string TargetPrefix => "DynamoDB_20120810";
@@ -94,6 +108,12 @@ public sealed class DynamoDbService : IJsonService, IDisposable
             case "BatchWriteItem":
                 _batches.BatchWriteItem(RequestReader.Read(body, context.BatchWriteItemRequest), caller, writer);
                 break;
+            case "UpdateTimeToLive":
+                _timeToLive.UpdateTimeToLive(RequestReader.Read(body, context.UpdateTimeToLiveRequest), caller, writer);
+                break;
+            case "DescribeTimeToLive":
+                _timeToLive.DescribeTimeToLive(RequestReader.Read(body, context.TableNameRequest), caller, writer);
+                break;
             default:
                 throw new AwsServiceException(DynamoDbErrors.ServiceNamespace, "UnknownOperationException", null);
         }
@@ -102,5 +122,11 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    public void Dispose() => _catalog.Dispose();
+    public void Dispose()
+    {
+        if (_ownsEngine)
+        {
+            _engine.Dispose();
+        }
+    }
 }

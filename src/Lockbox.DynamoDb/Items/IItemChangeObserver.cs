@@ -12,6 +12,16 @@ namespace Lockbox.DynamoDb.Items;
 public interface IItemChangeObserver
 {
     void OnChange(in ItemChange change, WriteBatch batch);
+
+    /// <summary>
+    /// Called once per <see cref="ItemStore.WriteAtomically"/> call, on the writing thread, after
+    /// its batch committed (<paramref name="committed"/> true) or was abandoned, even when no item
+    /// changed. Lets an observer release what it reserved in <see cref="OnChange"/> (e.g. stream
+    /// sequence numbers awaiting their commit).
+    /// </summary>
+    void OnWriteFinished(bool committed)
+    {
+    }
 }
 
 /// <summary>An item change about to be committed: the item before and after (null = absent).</summary>

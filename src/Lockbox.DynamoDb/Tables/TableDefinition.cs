@@ -34,8 +34,17 @@ public sealed class TableDefinition
     public List<TagDto> Tags { get; set; } = [];
     public string TableClass { get; set; } = "STANDARD";
     public bool DeletionProtectionEnabled { get; set; }
+    /// <summary>The view type of the table's enabled stream; null when no stream is enabled.</summary>
+    public string? StreamViewType { get; set; }
+    /// <summary>The label of the table's latest stream (enabled or not); null if it never had one.</summary>
+    public string? LatestStreamLabel { get; set; }
+    /// <summary>The TTL attribute while Time to Live is enabled; null when disabled.</summary>
+    public string? TimeToLiveAttribute { get; set; }
     /// <summary>The table's data key, sealed by the server's master key.</summary>
     public required byte[] WrappedDataKey { get; set; }
 
     public string Arn => $"arn:aws:dynamodb:{Region}:{AccountId}:table/{TableName}";
+
+    /// <summary>arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL of the latest stream, if any.</summary>
+    public string? LatestStreamArn => LatestStreamLabel is null ? null : Arn + "/stream/" + LatestStreamLabel;
 }
