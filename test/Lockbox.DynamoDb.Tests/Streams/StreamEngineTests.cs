@@ -75,7 +75,7 @@ public sealed class StreamEngineTests : IDisposable
                 var page = GetRecords(iterator, 100);
                 foreach (var record in page.GetProperty("Records").EnumerateArray())
                 {
-                    seen.Add(long.Parse(record.GetProperty("dynamodb").GetProperty("SequenceNumber").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+                    seen.Add(long.Parse(record.GetProperty("dynamodb").GetProperty("SequenceNumber").GetString()![1..], System.Globalization.CultureInfo.InvariantCulture));
                 }
 
                 iterator = page.GetProperty("NextShardIterator").GetString()!;
