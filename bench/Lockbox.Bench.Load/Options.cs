@@ -23,6 +23,8 @@ internal sealed class Options
     public int? BareServerPort { get; set; }
     public int Seed { get; set; } = Environment.TickCount;
     public bool KeepTables { get; set; }
+
+    public string? StreamViewType { get; set; }
     public bool SignCheck { get; set; }
     public bool Help { get; set; }
 
@@ -45,6 +47,7 @@ internal sealed class Options
           --raw                 only GET / (health) to measure the bare HTTP request rate
           --seed N              random seed for keys
           --keep-tables         do not delete the bench tables at the end
+          --stream VIEW         create the bench table with a stream (KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES)
           --bare-server PORT    run a minimal Kestrel server on 127.0.0.1:PORT answering a fixed
                                 DynamoDB-shaped JSON body (usable as an --endpoint) and nothing else
         """;
@@ -101,6 +104,7 @@ internal sealed class Options
                 case "--raw": o.Raw = true; break;
                 case "--seed": o.Seed = ParseInt(a, Next()); break;
                 case "--keep-tables": o.KeepTables = true; break;
+                case "--stream": o.StreamViewType = Next(); break;
                 case "--bare-server": o.BareServerPort = ParseInt(a, Next()); break;
                 case "--sign-check": o.SignCheck = true; break;
                 case "-h" or "--help": o.Help = true; break;

@@ -38,7 +38,11 @@ internal sealed class Workload
         "{\"TableName\":" + _tableJson +
         ",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}]" +
         ",\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}]" +
-        ",\"BillingMode\":\"PAY_PER_REQUEST\"}";
+        ",\"BillingMode\":\"PAY_PER_REQUEST\"" +
+        (StreamViewType is null ? "" : ",\"StreamSpecification\":{\"StreamEnabled\":true,\"StreamViewType\":\"" + StreamViewType + "\"}") + "}";
+
+    /// <summary>When set, the bench table has a stream of this view type (to measure its cost).</summary>
+    public string? StreamViewType { get; init; }
 
     public string TableOnlyJson() => "{\"TableName\":" + _tableJson + "}";
 

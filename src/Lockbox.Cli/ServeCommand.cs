@@ -78,6 +78,21 @@ internal static class ServeCommand
             }
         });
 
+        var ttlSweepInterval = new Option<double>("--ttl-sweep-interval")
+        {
+            Description = "Seconds between two sweeps that delete expired TTL items (DynamoDB itself takes up to days).",
+            HelpName = "seconds",
+            DefaultValueFactory = _ => 30,
+        };
+        ttlSweepInterval.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (!(value > 0) || value > 86_400)
+            {
+                result.AddError($"--ttl-sweep-interval '{value}' is not valid: give seconds between 0 and 86400, e.g. 30 or 0.5.");
+            }
+        });
+
         var logLevel = new Option<LogLevel>("--log-level")
         {
             Description = "Least severe log level written to the console.",
@@ -86,7 +101,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", $"Run the server. Root credentials come from {AccessKeyVariable} / {SecretVariable} when set, else are generated on first start.")
         {
-            listen, data, accountId, region, logLevel,
+            listen, data, accountId, region, ttlSweepInterval, logLevel,
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(
@@ -94,12 +109,13 @@ internal static class ServeCommand
             parse.GetValue(data)!,
             parse.GetValue(accountId),
             parse.GetValue(region)!,
+            TimeSpan.FromSeconds(parse.GetValue(ttlSweepInterval)),
             parse.GetValue(logLevel),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] listen, string data, string? accountId, string region, LogLevel logLevel,
+    private static async Task<int> RunAsync(string[] listen, string data, string? accountId, string region, TimeSpan ttlSweepInterval, LogLevel logLevel,
         CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(builder => builder
@@ -117,6 +133,7 @@ internal static class ServeCommand
             DataDirectory = data,
             AccountId = accountId,
             Region = region,
+            TimeToLiveSweepInterval = ttlSweepInterval,
             RootAccessKeyId = NullIfEmpty(Environment.GetEnvironmentVariable(AccessKeyVariable)),
             RootSecretAccessKey = NullIfEmpty(Environment.GetEnvironmentVariable(SecretVariable)),
         };

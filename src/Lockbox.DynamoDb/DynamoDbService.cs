@@ -19,28 +19,35 @@ namespace Lockbox.DynamoDb;
 /// </summary>
 public sealed class DynamoDbService : IJsonService, IDisposable
 {
-    private readonly TableCatalog _catalog;
+    private readonly DynamoDbEngine _engine;
+    private readonly bool _ownsEngine;
     private readonly TableOperations _tables;
+    private readonly TimeToLiveOperations _timeToLive;
     private readonly ItemOperations _items;
     private readonly ReadOperations _reads;
     private readonly BatchOperations _batches;
-    private readonly IndexBackfill _backfill;
     private readonly PartiQLOperations _partiql;
 
+    /// <summary>A service over an engine of its own (no background work), disposed with the service.</summary>
     public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time)
+        : this(new DynamoDbEngine(storage, masterKey, time), authorizer, ownsEngine: true)
     {
-        _catalog = new TableCatalog(storage, masterKey);
-        var store = new ItemStore(_catalog);
-        store.AddObserver(new IndexMaintenance(_catalog.Indexes));
-        var collections = ItemCollections = new ItemCollections(store);
-        store.AddObserver(collections);
-        _backfill = new IndexBackfill(_catalog, store);
-        _tables = new TableOperations(_catalog, store, authorizer, time, _backfill);
-        _items = new ItemOperations(_catalog, store, authorizer, collections);
-        _reads = new ReadOperations(_catalog, store, authorizer);
-        _batches = new BatchOperations(_catalog, store, authorizer, collections);
-        _partiql = new PartiQLOperations(_catalog, store, authorizer);
-        _backfill.ResumeAll();
+    }
+
+    /// <summary>A service over a shared engine (the DynamoDB Streams service uses the same one).</summary>
+    public DynamoDbService(DynamoDbEngine engine, IRequestAuthorizer authorizer, bool ownsEngine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        _engine = engine;
+        _ownsEngine = ownsEngine;
+        var catalog = engine.Catalog;
+        var store = engine.Items;
+        _tables = new TableOperations(catalog, store, authorizer, engine.Time, engine.IndexBackfill) { Streams = engine.Streams };
+        _timeToLive = new TimeToLiveOperations(catalog, authorizer);
+        _items = new ItemOperations(catalog, store, authorizer, engine.ItemCollections);
+        _reads = new ReadOperations(catalog, store, authorizer);
+        _batches = new BatchOperations(catalog, store, authorizer, engine.ItemCollections);
+        _partiql = new PartiQLOperations(catalog, store, authorizer);
     }
 
     /// <summary>Every operation this service answers; the authorization meta-test walks this list.</summary>
@@ -50,10 +57,11 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         "PutItem", "GetItem", "UpdateItem", "DeleteItem",
         "Query", "Scan", "BatchGetItem", "BatchWriteItem",
         "ExecuteStatement", "BatchExecuteStatement",
+        "UpdateTimeToLive", "DescribeTimeToLive",
     ];
 
     /// <summary>Item collection accounting (tests lower its limit).</summary>
-    internal ItemCollections ItemCollections { get; }
+    internal ItemCollections ItemCollections => _engine.ItemCollections;
 
     public string TargetPrefix => "DynamoDB_20120810";
 
@@ -113,6 +121,12 @@ public sealed class DynamoDbService : IJsonService, IDisposable
             case "BatchExecuteStatement":
                 _partiql.BatchExecuteStatement(RequestReader.Read(body, PartiQLJsonContext.Default.BatchExecuteStatementRequest), caller, writer);
                 break;
+            case "UpdateTimeToLive":
+                _timeToLive.UpdateTimeToLive(RequestReader.Read(body, context.UpdateTimeToLiveRequest), caller, writer);
+                break;
+            case "DescribeTimeToLive":
+                _timeToLive.DescribeTimeToLive(RequestReader.Read(body, context.TableNameRequest), caller, writer);
+                break;
             default:
                 throw new AwsServiceException(DynamoDbErrors.ServiceNamespace, "UnknownOperationException", null);
         }
@@ -123,7 +137,9 @@ public sealed class DynamoDbService : IJsonService, IDisposable
 
     public void Dispose()
     {
-        _backfill.Dispose();
-        _catalog.Dispose();
+        if (_ownsEngine)
+        {
+            _engine.Dispose();
+        }
     }
 }

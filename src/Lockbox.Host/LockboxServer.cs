@@ -89,6 +89,7 @@ public sealed class LockboxServer : IAsyncDisposable
                 Region = options.Region,
                 Authorizer = new RootOnlyAuthorizer(),
                 Time = options.Time,
+                TimeToLiveSweepInterval = options.TimeToLiveSweepInterval,
                 LoggerFactory = loggerFactory,
                 DataDirectory = dataDirectory,
             };

@@ -45,6 +45,9 @@ public sealed class LockboxServerOptions
     /// <summary>The clock for signatures, request times and records. Tests substitute their own.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Time between two sweeps for expired TTL items (default 30 s; DynamoDB takes up to days).</summary>
+    public TimeSpan TimeToLiveSweepInterval { get; init; } = Lockbox.DynamoDb.DynamoDbEngineOptions.DefaultTimeToLiveSweepInterval;
+
     /// <summary>
     /// Builds the services the server answers for. Null means <see cref="ServiceComposition.CreateJsonServices"/>;
     /// tests pass their own (e.g. an echo service).
@@ -82,6 +85,11 @@ public sealed class LockboxServerOptions
         if (RootSecretAccessKey is not null && RootSecretAccessKey.Length < 16)
         {
             throw new ArgumentException("LOCKBOX_ROOT_SECRET_ACCESS_KEY must be at least 16 characters.");
+        }
+
+        if (TimeToLiveSweepInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("The TTL sweep interval must be positive.");
         }
 
         if (MaxRequestBodyBytes < 1)

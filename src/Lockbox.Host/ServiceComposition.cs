@@ -1,5 +1,7 @@
 using Lockbox.DynamoDb;
+using Lockbox.DynamoDb.Streams;
 using Lockbox.Protocols;
+using Microsoft.Extensions.Logging;
 
 namespace Lockbox.Host;
 
@@ -10,13 +12,27 @@ namespace Lockbox.Host;
 /// </summary>
 public static class ServiceComposition
 {
+    private static readonly Action<ILogger, string, Exception?> BackgroundFailed =
+        LoggerMessage.Define<string>(LogLevel.Error, new EventId(3001, "DynamoDbBackgroundFailed"), "DynamoDB background work failed: {Work}");
+
     /// <summary>Creates the services, in X-Amz-Target lookup order.</summary>
     public static IReadOnlyList<IJsonService> CreateJsonServices(ServiceCompositionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var logger = context.LoggerFactory.CreateLogger("Lockbox.DynamoDb");
+
+        // DynamoDB and DynamoDB Streams share one engine (catalog, item store, streams); the
+        // DynamoDB service owns it and, listed first, disposes it (stopping background work).
+        var engine = new DynamoDbEngine(context.Storage, context.MasterKey, context.Time, new DynamoDbEngineOptions
+        {
+            TimeToLiveSweepInterval = context.TimeToLiveSweepInterval,
+            OnBackgroundError = (work, error) => BackgroundFailed(logger, work, error),
+        });
+        engine.StartBackgroundWork();
         return
         [
-            new DynamoDbService(context.Storage, context.MasterKey, context.Authorizer, context.Time),
+            new DynamoDbService(engine, context.Authorizer, ownsEngine: true),
+            new DynamoDbStreamsService(engine, context.Authorizer),
         ];
     }
 }

@@ -29,6 +29,9 @@ public sealed class ServiceCompositionContext
     /// <summary>Where services create their loggers.</summary>
     public required ILoggerFactory LoggerFactory { get; init; }
 
+    /// <summary>Time between two sweeps for expired TTL items.</summary>
+    public TimeSpan TimeToLiveSweepInterval { get; init; } = Lockbox.DynamoDb.DynamoDbEngineOptions.DefaultTimeToLiveSweepInterval;
+
     /// <summary>The data directory (services may keep files below it).</summary>
     public required string DataDirectory { get; init; }
 }

@@ -23,6 +23,7 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
 
     [PythonFact]
     public Task Boto3PartiQL() => RunScriptAsync("partiql_compat.py");
+    public Task Boto3Streams() => RunScriptAsync("boto3_streams_compat.py");
 
     [PythonFact(NeedsAwsCli = true)]
     public Task AwsCli() => RunScriptAsync("awscli_compat.py");

@@ -25,6 +25,7 @@ namespace Lockbox.DynamoDb.Api;
 [JsonSerializable(typeof(ScanRequest))]
 [JsonSerializable(typeof(BatchGetItemRequest))]
 [JsonSerializable(typeof(BatchWriteItemRequest))]
+[JsonSerializable(typeof(UpdateTimeToLiveRequest))]
 internal sealed partial class DynamoDbJsonContext : JsonSerializerContext
 {
 }

@@ -101,3 +101,15 @@ public sealed class UpdateTableRequest
     public string? TableClass { get; set; }
     public bool? DeletionProtectionEnabled { get; set; }
 }
+
+public sealed class TimeToLiveSpecificationDto
+{
+    public string? AttributeName { get; set; }
+    public bool? Enabled { get; set; }
+}
+
+public sealed class UpdateTimeToLiveRequest
+{
+    public string? TableName { get; set; }
+    public TimeToLiveSpecificationDto? TimeToLiveSpecification { get; set; }
+}

@@ -25,6 +25,16 @@ public interface IItemChangeObserver
     void Committed(in ItemChange change)
     {
     }
+
+    /// <summary>
+    /// Called once per <see cref="ItemStore.WriteAtomically"/> call, on the writing thread, after
+    /// its batch committed (<paramref name="committed"/> true) or was abandoned, even when no item
+    /// changed. Lets an observer release what it reserved in <see cref="OnChange"/> (e.g. stream
+    /// sequence numbers awaiting their commit).
+    /// </summary>
+    void OnWriteFinished(bool committed)
+    {
+    }
 }
 
 /// <summary>An item change about to be committed: the item before and after (null = absent).</summary>

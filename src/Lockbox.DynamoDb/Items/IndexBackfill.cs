@@ -33,7 +33,7 @@ public sealed class IndexBackfill : IDisposable
     /// <summary>Resumes every backfill a previous run of the server left unfinished.</summary>
     public void ResumeAll()
     {
-        foreach (var table in _catalog.All())
+        foreach (var table in _catalog.All.ToList())
         {
             foreach (var index in table.Definition.GlobalSecondaryIndexes.Where(i => i.IndexStatus == "CREATING"))
             {

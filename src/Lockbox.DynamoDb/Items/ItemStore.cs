@@ -128,39 +128,51 @@ public sealed class ItemStore
             keys[i] = writes[i].StorageKey;
         }
 
-        _storage.ReadModifyWrite(_items, keys, values =>
+        var committed = false;
+        try
         {
-            WriteBatch? batch = null;
-            for (var i = 0; i < writes.Count; i++)
+            _storage.ReadModifyWrite(_items, keys, values =>
             {
-                var write = writes[i];
-                var current = values[i] is null ? null : Unseal(write.Table, write.StorageKey, values[i]!);
-                var updated = write.Decide(current);
-                outcomes[i] = new WriteOutcome(current, updated);
-                if (current is null && updated is null)
+                WriteBatch? batch = null;
+                for (var i = 0; i < writes.Count; i++)
                 {
-                    continue;
+                    var write = writes[i];
+                    var current = values[i] is null ? null : Unseal(write.Table, write.StorageKey, values[i]!);
+                    var updated = write.Decide(current);
+                    outcomes[i] = new WriteOutcome(current, updated);
+                    if (current is null && updated is null)
+                    {
+                        continue;
+                    }
+
+                    batch ??= new WriteBatch();
+                    if (updated is null)
+                    {
+                        batch.Delete(_items, write.StorageKey);
+                    }
+                    else
+                    {
+                        batch.Put(_items, write.StorageKey, write.Table.DataKey.Seal(ItemCodec.Encode(updated), write.StorageKey));
+                    }
+
+                    var change = new ItemChange(write.Table, write.StorageKey, current, updated, origin);
+                    foreach (var observer in _observers)
+                    {
+                        observer.OnChange(change, batch);
+                    }
                 }
 
-                batch ??= new WriteBatch();
-                if (updated is null)
-                {
-                    batch.Delete(_items, write.StorageKey);
-                }
-                else
-                {
-                    batch.Put(_items, write.StorageKey, write.Table.DataKey.Seal(ItemCodec.Encode(updated), write.StorageKey));
-                }
-
-                var change = new ItemChange(write.Table, write.StorageKey, current, updated, origin);
-                foreach (var observer in _observers)
-                {
-                    observer.OnChange(change, batch);
-                }
+                return batch;
+            });
+            committed = true;
+        }
+        finally
+        {
+            foreach (var observer in _observers)
+            {
+                observer.OnWriteFinished(committed);
             }
-
-            return batch;
-        });
+        }
 
         for (var i = 0; i < writes.Count; i++)
         {

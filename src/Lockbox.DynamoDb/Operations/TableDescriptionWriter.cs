@@ -65,6 +65,20 @@ internal static class TableDescriptionWriter
             writer.WriteEndObject();
         }
 
+        if (definition.StreamViewType is not null)
+        {
+            writer.WriteStartObject("StreamSpecification");
+            writer.WriteBoolean("StreamEnabled", true);
+            writer.WriteString("StreamViewType", definition.StreamViewType);
+            writer.WriteEndObject();
+        }
+
+        if (definition.LatestStreamLabel is not null)
+        {
+            writer.WriteString("LatestStreamLabel", definition.LatestStreamLabel);
+            writer.WriteString("LatestStreamArn", definition.LatestStreamArn);
+        }
+
         writer.WriteBoolean("DeletionProtectionEnabled", definition.DeletionProtectionEnabled);
         WriteIndexes(writer, table, "LocalSecondaryIndexes", definition.LocalSecondaryIndexes);
         WriteIndexes(writer, table, "GlobalSecondaryIndexes", definition.GlobalSecondaryIndexes);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Lockbox.Common;
 using Lockbox.DynamoDb.Api;
 using Lockbox.DynamoDb.Items;
+using Lockbox.DynamoDb.Streams;
 using Lockbox.DynamoDb.Tables;
 using Lockbox.DynamoDb.Values;
 
@@ -13,6 +14,9 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
 {
     private const long MaxCapacityUnits = 1_000_000_000_000;
     private const int MaxTagsPerResource = 50;
+
+    /// <summary>The stream store (streams are refused when absent).</summary>
+    public StreamStore? Streams { get; init; }
 
     public void CreateTable(CreateTableRequest request, CallerContext caller, Utf8JsonWriter writer)
     {
@@ -60,6 +64,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         CheckThroughputConstraints(request.ProvisionedThroughput, errors);
         IndexSchema.CheckConstraints(request.LocalSecondaryIndexes, "localSecondaryIndexes", errors);
         IndexSchema.CheckConstraints(request.GlobalSecondaryIndexes, "globalSecondaryIndexes", errors);
+        CheckStreamConstraints(request.StreamSpecification, errors);
         errors.ThrowIfAny();
 
         var billingMode = request.BillingMode ?? "PROVISIONED";
@@ -70,10 +75,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
             ? IndexSchema.ForCreateTable(request, billingMode, partitionKey, sortKey, catalog.AllocateStorageId)
             : ([], []);
 
-        if (request.StreamSpecification is { StreamEnabled: true })
-        {
-            throw DynamoDbErrors.Validation("Streams are not supported by this Lockbox version");
-        }
+        var streamViewType = CheckStreamSpecification(request.StreamSpecification);
 
         var tags = CheckTags(request.Tags);
         var tableName = request.TableName!;
@@ -108,8 +110,16 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
             DeletionProtectionEnabled = request.DeletionProtectionEnabled ?? false,
             LocalSecondaryIndexes = localIndexes,
             GlobalSecondaryIndexes = globalIndexes,
+            StreamViewType = streamViewType,
             WrappedDataKey = [],
         });
+        if (streamViewType is not null)
+        {
+            var stream = Streams!.Enable(runtime, streamViewType);
+            var withStream = TableCatalog.Copy(runtime.Definition);
+            withStream.LatestStreamLabel = stream.Definition.Label;
+            catalog.Update(runtime, withStream);
+        }
 
         // The table is usable as soon as it is stored; CreateTable still reports CREATING, as
         // DynamoDB does, and DescribeTable reports ACTIVE from then on (waiters see the change).
@@ -178,6 +188,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         errors.Enum(request.TableClass, "tableClass", "STANDARD", "STANDARD_INFREQUENT_ACCESS");
         CheckThroughputConstraints(request.ProvisionedThroughput, errors);
         GlobalIndexUpdates.CheckConstraints(request.GlobalSecondaryIndexUpdates, errors);
+        CheckStreamConstraints(request.StreamSpecification, errors);
         errors.ThrowIfAny();
 
         if (request.ProvisionedThroughput is null && request.BillingMode is null && request.StreamSpecification is null
@@ -194,19 +205,25 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
 
         var table = RequireTable(request.TableName, caller);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:UpdateTable", table.Definition.Arn));
-        if (request.StreamSpecification is not null)
+        var streamViewType = CheckStreamSpecification(request.StreamSpecification);
+        if (request.StreamSpecification is { StreamEnabled: true } && table.Definition.StreamViewType is not null)
         {
-            throw DynamoDbErrors.Validation("Streams are not supported by this Lockbox version");
+            throw DynamoDbErrors.Validation($"Table already has an enabled stream: TableName: {table.Definition.TableName}");
+        }
+
+        if (request.StreamSpecification is { StreamEnabled: false } && table.Definition.StreamViewType is null)
+        {
+            throw DynamoDbErrors.Validation($"Table does not have a stream to disable: TableName: {table.Definition.TableName}");
         }
 
         lock (table.DefinitionLock)
         {
-            UpdateDefinition(table, request, writer);
+            UpdateDefinition(table, request, streamViewType, writer);
         }
     }
 
     /// <summary>UpdateTable's changes to the definition; runs under the table's definition lock.</summary>
-    private void UpdateDefinition(TableRuntime table, UpdateTableRequest request, Utf8JsonWriter writer)
+    private void UpdateDefinition(TableRuntime table, UpdateTableRequest request, string? streamViewType, Utf8JsonWriter writer)
     {
         var changed = TableCatalog.Copy(table.Definition);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
@@ -272,6 +289,18 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         var indexPlan = request.GlobalSecondaryIndexUpdates is { Count: > 0 } indexUpdates
             ? GlobalIndexUpdates.Apply(changed, indexUpdates, request.AttributeDefinitions, billingMode, catalog.AllocateStorageId)
             : null;
+        if (request.StreamSpecification is { StreamEnabled: true })
+        {
+            var stream = Streams!.Enable(table, streamViewType!);
+            changed.StreamViewType = streamViewType;
+            changed.LatestStreamLabel = stream.Definition.Label;
+        }
+        else if (request.StreamSpecification is { StreamEnabled: false })
+        {
+            Streams?.Disable(table);
+            changed.StreamViewType = null;
+        }
+
         catalog.Update(table, changed);
         store.EnsureCounters(table);
         writer.WriteStartObject();
@@ -303,6 +332,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         }
 
         store.EnsureCounters(table);
+        Streams?.Disable(table);
         catalog.Delete(table);
         writer.WriteStartObject();
         writer.WritePropertyName("TableDescription");
@@ -330,6 +360,39 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         errors.NotNull(throughput.ReadCapacityUnits, "provisionedThroughput.readCapacityUnits");
         errors.Min(throughput.WriteCapacityUnits, "provisionedThroughput.writeCapacityUnits", 1);
         errors.Min(throughput.ReadCapacityUnits, "provisionedThroughput.readCapacityUnits", 1);
+    }
+
+    private static void CheckStreamConstraints(StreamSpecificationDto? specification, ConstraintErrors errors)
+    {
+        if (specification is null)
+        {
+            return;
+        }
+
+        errors.NotNull(specification.StreamEnabled, "streamSpecification.streamEnabled");
+        errors.Enum(specification.StreamViewType, "streamSpecification.streamViewType", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY");
+    }
+
+    /// <summary>The view type of a stream to enable, or null when none is to be enabled.</summary>
+    private string? CheckStreamSpecification(StreamSpecificationDto? specification)
+    {
+        if (specification is not { StreamEnabled: true })
+        {
+            if (specification?.StreamViewType is not null)
+            {
+                throw DynamoDbErrors.InvalidParameter("StreamViewType can only be specified when StreamEnabled is true");
+            }
+
+            return null;
+        }
+
+        if (Streams is null)
+        {
+            throw DynamoDbErrors.Validation("Streams are not supported by this Lockbox version");
+        }
+
+        return specification.StreamViewType
+            ?? throw DynamoDbErrors.InvalidParameter("StreamViewType is required when StreamEnabled is true");
     }
 
     private static void CheckThroughputBounds(ProvisionedThroughputDto throughput)

@@ -41,11 +41,11 @@ public sealed class TableCatalog : IDisposable
 
     public IStorageEngine Storage => _storage;
 
+    /// <summary>Every live table of every account and region (for background work such as TTL).</summary>
+    public IEnumerable<TableRuntime> All => _tables.Values;
+
     public TableRuntime? Find(string accountId, string region, string tableName) =>
         _tables.TryGetValue(ScopedName(accountId, region, tableName), out var table) ? table : null;
-
-    /// <summary>Every live table of every account and region.</summary>
-    public IReadOnlyCollection<TableRuntime> All() => [.. _tables.Values];
 
     /// <summary>True while <paramref name="table"/> is the live table of its name (not deleted).</summary>
     public bool Contains(TableRuntime table)

@@ -36,6 +36,12 @@ public sealed class TableDefinition
     public bool DeletionProtectionEnabled { get; set; }
     public List<SecondaryIndex> LocalSecondaryIndexes { get; set; } = [];
     public List<SecondaryIndex> GlobalSecondaryIndexes { get; set; } = [];
+    /// <summary>The view type of the table's enabled stream; null when no stream is enabled.</summary>
+    public string? StreamViewType { get; set; }
+    /// <summary>The label of the table's latest stream (enabled or not); null if it never had one.</summary>
+    public string? LatestStreamLabel { get; set; }
+    /// <summary>The TTL attribute while Time to Live is enabled; null when disabled.</summary>
+    public string? TimeToLiveAttribute { get; set; }
     /// <summary>The table's data key, sealed by the server's master key.</summary>
     public required byte[] WrappedDataKey { get; set; }
 
@@ -48,4 +54,6 @@ public sealed class TableDefinition
 
     public SecondaryIndex? FindIndex(string name) =>
         LocalSecondaryIndexes.Find(i => i.IndexName == name) ?? GlobalSecondaryIndexes.Find(i => i.IndexName == name);
+    /// <summary>arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL of the latest stream, if any.</summary>
+    public string? LatestStreamArn => LatestStreamLabel is null ? null : Arn + "/stream/" + LatestStreamLabel;
 }

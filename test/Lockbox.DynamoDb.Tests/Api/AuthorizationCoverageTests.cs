@@ -36,6 +36,13 @@ public sealed class AuthorizationCoverageTests : IDisposable
         ["BatchWriteItem"] = ("""{"RequestItems":{"authz-table":[{"PutRequest":{"Item":{"pk":{"S":"new"}}}}]}}""", TableArn),
         ["ExecuteStatement"] = ("""{"Statement":"UPDATE \"authz-table\" SET v = 5 WHERE pk = 'k'"}""", TableArn),
         ["BatchExecuteStatement"] = ("""{"Statements":[{"Statement":"DELETE FROM \"authz-table\" WHERE pk = ?","Parameters":[{"S":"k"}]}]}""", TableArn),
+        ["UpdateTimeToLive"] = ("""{"TableName":"authz-table","TimeToLiveSpecification":{"AttributeName":"exp","Enabled":true}}""", TableArn),
+        ["DescribeTimeToLive"] = ("""{"TableName":"authz-table"}""", TableArn),
+        // DynamoDB Streams: {stream}, {shard} and {iterator} are filled in from the set-up stream.
+        ["ListStreams"] = ("{}", "*"),
+        ["DescribeStream"] = ("""{"StreamArn":"{stream}"}""", "{stream}"),
+        ["GetShardIterator"] = ("""{"StreamArn":"{stream}","ShardId":"{shard}","ShardIteratorType":"TRIM_HORIZON"}""", "{stream}"),
+        ["GetRecords"] = ("""{"ShardIterator":"{iterator}"}""", "{stream}"),
     };
 
     /// <summary>The IAM action of operations whose action is not "dynamodb:" + the operation name.</summary>
@@ -61,14 +68,34 @@ public sealed class AuthorizationCoverageTests : IDisposable
         using var setup = new DynamoDbService(_storage, _masterKey, new RootOnlyAuthorizer(), TimeProvider.System);
         Invoke(setup, "CreateTable", """{"TableName":"authz-table","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}""");
         Invoke(setup, "PutItem", """{"TableName":"authz-table","Item":{"pk":{"S":"k"},"v":{"N":"1"}}}""");
+        var updated = Invoke(setup, "UpdateTable", """{"TableName":"authz-table","StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}}""");
+        _stream = System.Text.Json.JsonDocument.Parse(updated).RootElement.GetProperty("TableDescription").GetProperty("LatestStreamArn").GetString()!;
+        Invoke(setup, "PutItem", """{"TableName":"authz-table","Item":{"pk":{"S":"s"}}}""");
+        using var engine = new DynamoDbEngine(_storage, _masterKey, TimeProvider.System);
+        var streams = new Lockbox.DynamoDb.Streams.DynamoDbStreamsService(engine, new RootOnlyAuthorizer());
+        var described = Invoke(streams, "DescribeStream", $$"""{"StreamArn":"{{_stream}}"}""");
+        _shard = System.Text.Json.JsonDocument.Parse(described).RootElement.GetProperty("StreamDescription").GetProperty("Shards")[0].GetProperty("ShardId").GetString()!;
+        var iterator = Invoke(streams, "GetShardIterator", Fill(Cases["GetShardIterator"].Body));
+        _iterator = System.Text.Json.JsonDocument.Parse(iterator).RootElement.GetProperty("ShardIterator").GetString()!;
     }
 
-    public static TheoryData<string> Operations => [.. DynamoDbService.Operations];
+    private static readonly IReadOnlyList<string> AllOperations =
+        [.. DynamoDbService.Operations, .. Lockbox.DynamoDb.Streams.DynamoDbStreamsService.Operations];
+
+    private readonly string _stream;
+    private readonly string _shard;
+    private readonly string _iterator = "";
+
+    private string Fill(string text) =>
+        text.Replace("{stream}", _stream, StringComparison.Ordinal).Replace("{shard}", _shard, StringComparison.Ordinal)
+            .Replace("{iterator}", _iterator, StringComparison.Ordinal);
+
+    public static TheoryData<string> Operations => [.. AllOperations];
 
     [Fact]
     public void Every_operation_has_a_case()
     {
-        Assert.Equal(DynamoDbService.Operations.Order(), Cases.Keys.Order());
+        Assert.Equal(AllOperations.Order(), Cases.Keys.Order());
     }
 
     [Theory]
@@ -77,23 +104,26 @@ public sealed class AuthorizationCoverageTests : IDisposable
     {
         var before = Snapshot();
         var authorizer = new RefusingAuthorizer();
-        using (var service = new DynamoDbService(_storage, _masterKey, authorizer, TimeProvider.System))
+        using (var engine = new DynamoDbEngine(_storage, _masterKey, TimeProvider.System))
         {
+            Lockbox.Protocols.IJsonService service = DynamoDbService.Operations.Contains(operation)
+                ? new DynamoDbService(engine, authorizer, ownsEngine: false)
+                : new Lockbox.DynamoDb.Streams.DynamoDbStreamsService(engine, authorizer);
             if (RefusedPerEntry.Contains(operation))
             {
-                var response = Invoke(service, operation, Cases[operation].Body);
+                var response = Invoke(service, operation, Fill(Cases[operation].Body));
                 Assert.Contains("\"Error\":{\"Code\":\"AccessDenied\",\"Message\":\"denied\"}", response, StringComparison.Ordinal);
             }
             else
             {
-                var error = Assert.Throws<AwsServiceException>(() => Invoke(service, operation, Cases[operation].Body));
+                var error = Assert.Throws<AwsServiceException>(() => Invoke(service, operation, Fill(Cases[operation].Body)));
                 Assert.Equal("AccessDeniedException", error.ErrorCode);
             }
         }
 
         var request = Assert.Single(authorizer.Seen);
         Assert.Equal(Actions.GetValueOrDefault(operation, "dynamodb:" + operation), request.Action);
-        Assert.Equal(Cases[operation].Resource, request.ResourceArn);
+        Assert.Equal(Fill(Cases[operation].Resource), request.ResourceArn);
         Assert.Equal(before, Snapshot());
     }
 
@@ -102,10 +132,11 @@ public sealed class AuthorizationCoverageTests : IDisposable
     {
         using var service = new DynamoDbService(_storage, _masterKey, new RootOnlyAuthorizer(), TimeProvider.System);
         return Invoke(service, "ListTables", "{}") + Invoke(service, "Scan", """{"TableName":"authz-table"}""")
+            + Invoke(service, "DescribeTimeToLive", """{"TableName":"authz-table"}""")
             + Invoke(service, "DescribeTable", """{"TableName":"authz-table"}""").Split("\"TableStatus\"")[0];
     }
 
-    private static string Invoke(DynamoDbService service, string operation, string body)
+    private static string Invoke(Lockbox.Protocols.IJsonService service, string operation, string body)
     {
         var caller = new CallerContext
         {

@@ -26,9 +26,12 @@ public sealed class RawDynamoDbClient : IDisposable
     private readonly string _accessKey;
     private readonly string _secretKey;
     private readonly string _region;
+    private readonly string _targetPrefix;
 
-    public RawDynamoDbClient(string endpoint, string accessKey, string secretKey, TimeSpan timeout, string region = "us-east-1")
+    public RawDynamoDbClient(string endpoint, string accessKey, string secretKey, TimeSpan timeout, string region = "us-east-1",
+        string targetPrefix = "DynamoDB_20120810")
     {
+        _targetPrefix = targetPrefix;
         _endpoint = new Uri(endpoint.TrimEnd('/') + "/");
         _accessKey = accessKey;
         _secretKey = secretKey;
@@ -50,7 +53,7 @@ public sealed class RawDynamoDbClient : IDisposable
             Content = new ByteArrayContent(body),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(ContentType);
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", "DynamoDB_20120810." + operation);
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", _targetPrefix + "." + operation);
         SigV4Signer.Sign(request, body, _accessKey, _secretKey, DateTimeOffset.UtcNow, _region);
 
         var watch = Stopwatch.StartNew();
