@@ -5,6 +5,7 @@ using Lockbox.DynamoDb.Api;
 using Lockbox.DynamoDb.Items;
 using Lockbox.DynamoDb.Operations;
 using Lockbox.DynamoDb.Tables;
+using Lockbox.DynamoDb.Transactions;
 using Lockbox.Kms.Envelope;
 using Lockbox.Protocols;
 using Lockbox.Storage;
@@ -23,6 +24,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
     private readonly ItemOperations _items;
     private readonly ReadOperations _reads;
     private readonly BatchOperations _batches;
+    private readonly TransactionOperations _transactions;
 
     public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time)
     {
@@ -32,6 +34,8 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         _items = new ItemOperations(_catalog, store, authorizer);
         _reads = new ReadOperations(_catalog, store, authorizer);
         _batches = new BatchOperations(_catalog, store, authorizer);
+        Transactions = new TransactionEngine(store, new TransactionTokens(storage, time));
+        _transactions = new TransactionOperations(_catalog, Transactions, authorizer);
     }
 
     /// <summary>Every operation this service answers; the authorization meta-test walks this list.</summary>
@@ -40,7 +44,11 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         "CreateTable", "DescribeTable", "ListTables", "UpdateTable", "DeleteTable",
         "PutItem", "GetItem", "UpdateItem", "DeleteItem",
         "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+        "TransactWriteItems", "TransactGetItems",
     ];
+
+    /// <summary>The transaction engine (PartiQL's ExecuteTransaction runs its statements through it).</summary>
+    public TransactionEngine Transactions { get; }
 
     public string TargetPrefix => "DynamoDB_20120810";
 
@@ -93,6 +101,12 @@ public sealed class DynamoDbService : IJsonService, IDisposable
                 break;
             case "BatchWriteItem":
                 _batches.BatchWriteItem(RequestReader.Read(body, context.BatchWriteItemRequest), caller, writer);
+                break;
+            case "TransactWriteItems":
+                _transactions.TransactWriteItems(RequestReader.Read(body, context.TransactWriteItemsRequest), body.Span, caller, writer);
+                break;
+            case "TransactGetItems":
+                _transactions.TransactGetItems(RequestReader.Read(body, context.TransactGetItemsRequest), caller, writer);
                 break;
             default:
                 throw new AwsServiceException(DynamoDbErrors.ServiceNamespace, "UnknownOperationException", null);

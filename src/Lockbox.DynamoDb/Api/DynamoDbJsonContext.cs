@@ -25,6 +25,8 @@ namespace Lockbox.DynamoDb.Api;
 [JsonSerializable(typeof(ScanRequest))]
 [JsonSerializable(typeof(BatchGetItemRequest))]
 [JsonSerializable(typeof(BatchWriteItemRequest))]
+[JsonSerializable(typeof(TransactWriteItemsRequest))]
+[JsonSerializable(typeof(TransactGetItemsRequest))]
 internal sealed partial class DynamoDbJsonContext : JsonSerializerContext
 {
 }
