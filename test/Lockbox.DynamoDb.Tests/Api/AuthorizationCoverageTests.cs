@@ -34,6 +34,16 @@ public sealed class AuthorizationCoverageTests : IDisposable
         ["Scan"] = ("""{"TableName":"authz-table"}""", TableArn),
         ["BatchGetItem"] = ("""{"RequestItems":{"authz-table":{"Keys":[{"pk":{"S":"k"}}]}}}""", TableArn),
         ["BatchWriteItem"] = ("""{"RequestItems":{"authz-table":[{"PutRequest":{"Item":{"pk":{"S":"new"}}}}]}}""", TableArn),
+        // No dynamodb:Transact* actions exist: each action is authorized with its own item action.
+        ["TransactWriteItems"] = ("""{"TransactItems":[{"Update":{"TableName":"authz-table","Key":{"pk":{"S":"k"}},"UpdateExpression":"SET v = :v","ExpressionAttributeValues":{":v":{"N":"2"}}}},{"Put":{"TableName":"authz-table","Item":{"pk":{"S":"new"}}}}]}""", TableArn),
+        ["TransactGetItems"] = ("""{"TransactItems":[{"Get":{"TableName":"authz-table","Key":{"pk":{"S":"k"}}}}]}""", TableArn),
+    };
+
+    /// <summary>The IAM action of operations whose action is not "dynamodb:" + the operation's name.</summary>
+    private static readonly Dictionary<string, string> Actions = new()
+    {
+        ["TransactWriteItems"] = "dynamodb:UpdateItem",
+        ["TransactGetItems"] = "dynamodb:GetItem",
     };
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "lockbox-authz-" + Guid.NewGuid().ToString("N"));
@@ -69,8 +79,33 @@ public sealed class AuthorizationCoverageTests : IDisposable
         }
 
         var request = Assert.Single(authorizer.Seen);
-        Assert.Equal("dynamodb:" + operation, request.Action);
+        Assert.Equal(Actions.GetValueOrDefault(operation, "dynamodb:" + operation), request.Action);
         Assert.Equal(Cases[operation].Resource, request.ResourceArn);
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public void TransactWriteItems_authorizes_every_action_with_its_own_action_before_writing()
+    {
+        var before = Snapshot();
+        // Allows the first three, refuses the fourth: nothing may have been written by then.
+        var authorizer = new RefusingAuthorizer(allow: 3);
+        using (var service = new DynamoDbService(_storage, _masterKey, authorizer, TimeProvider.System))
+        {
+            var error = Assert.Throws<AwsServiceException>(() => Invoke(service, "TransactWriteItems", """
+                {"TransactItems":[
+                  {"Put":{"TableName":"authz-table","Item":{"pk":{"S":"a"}}}},
+                  {"Update":{"TableName":"authz-table","Key":{"pk":{"S":"k"}},"UpdateExpression":"SET v = :v","ExpressionAttributeValues":{":v":{"N":"9"}}}},
+                  {"ConditionCheck":{"TableName":"arn:aws:dynamodb:us-east-1:123456789012:table/authz-table","Key":{"pk":{"S":"c"}},"ConditionExpression":"attribute_not_exists(pk)"}},
+                  {"Delete":{"TableName":"authz-table","Key":{"pk":{"S":"d"}}}}]}
+                """));
+            Assert.Equal("AccessDeniedException", error.ErrorCode);
+        }
+
+        Assert.Equal(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem"],
+            authorizer.Seen.Select(r => r.Action));
+        Assert.All(authorizer.Seen, r => Assert.Equal(TableArn, r.ResourceArn));
+        Assert.All(authorizer.Seen, r => Assert.Equal("TransactWriteItems", Assert.Single(r.ConditionKeys!["dynamodb:EnclosingOperation"])));
         Assert.Equal(before, Snapshot());
     }
 
@@ -104,13 +139,18 @@ public sealed class AuthorizationCoverageTests : IDisposable
     }
 
     /// <summary>Records what it is asked and refuses everything, as a policy with no allow would.</summary>
-    private sealed class RefusingAuthorizer : IRequestAuthorizer
+    private sealed class RefusingAuthorizer(int allow = 0) : IRequestAuthorizer
     {
         public List<AuthorizationRequest> Seen { get; } = [];
 
         public void Authorize(CallerContext caller, AuthorizationRequest request)
         {
             Seen.Add(request);
+            if (Seen.Count <= allow)
+            {
+                return;
+            }
+
             throw new AwsServiceException("com.amazon.coral.service", "AccessDeniedException", "denied", capitalizedMessageMember: true);
         }
     }
