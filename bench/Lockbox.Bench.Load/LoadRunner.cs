@@ -144,6 +144,7 @@ internal sealed class LoadRunner
                 "query" => _http.Build(target, _workload!.Query(rng)),
                 "batchwrite" => _http.Build(target, _workload!.BatchWrite(rng, sb)),
                 "scan" => _http.Build(target, _workload!.Scan(startKey)),
+                "transact10" => _http.Build(target, _workload!.TransactWrite(rng, sb)),
                 _ => throw new InvalidOperationException(_op),
             };
 
@@ -194,6 +195,10 @@ internal sealed class LoadRunner
                     (long count, string? lek) = ParsePage(s.Buffer.AsSpan(0, length));
                     items = count;
                     startKey = lek;
+                }
+                else if (_op == "transact10")
+                {
+                    items = Workload.TransactSize;
                 }
                 else if (_op == "batchwrite")
                 {

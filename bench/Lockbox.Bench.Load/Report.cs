@@ -71,7 +71,7 @@ internal static class Report
                 [
                     r.Label, r.Endpoint, r.Connections.ToString(CultureInfo.InvariantCulture), r.Op,
                     F(r.OpsPerSec, 0),
-                    r.Op is "scan" or "query" or "batchwrite" ? F(r.ItemsPerSec, 0) : "",
+                    r.Op is "scan" or "query" or "batchwrite" or "transact10" ? F(r.ItemsPerSec, 0) : "",
                     F(r.P50Ms, 2), F(r.P99Ms, 2), F(r.MaxMs, 1),
                     r.Errors.ToString(CultureInfo.InvariantCulture) + (r.Unprocessed > 0 ? $" (+{r.Unprocessed} unproc)" : ""),
                     F(r.BenchCpuPct, 0),

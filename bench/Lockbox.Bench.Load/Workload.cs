@@ -112,6 +112,31 @@ internal sealed class Workload
         return Encoding.UTF8.GetBytes(sb.ToString());
     }
 
+    /// <summary>Actions of the TransactWriteItems workload ("transact10").</summary>
+    public const int TransactSize = 10;
+
+    /// <summary>TransactWriteItems of <see cref="TransactSize"/> puts on consecutive (hence distinct) keys.</summary>
+    public byte[] TransactWrite(Random rng, StringBuilder sb)
+    {
+        int first = rng.Next(Items);
+        sb.Clear();
+        sb.Append("{\"TransactItems\":[");
+        for (int i = 0; i < TransactSize; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(',');
+            }
+
+            sb.Append("{\"Put\":{\"TableName\":").Append(_tableJson).Append(",\"Item\":");
+            AppendItem(sb, (first + i) % Items, rng);
+            sb.Append("}}");
+        }
+
+        sb.Append("]}");
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
     public byte[] Scan(string? exclusiveStartKey)
     {
         string json = exclusiveStartKey is null
@@ -127,6 +152,7 @@ internal sealed class Workload
         "query" => "DynamoDB_20120810.Query",
         "batchwrite" => "DynamoDB_20120810.BatchWriteItem",
         "scan" => "DynamoDB_20120810.Scan",
+        "transact10" => "DynamoDB_20120810.TransactWriteItems",
         _ => throw new ArgumentException($"unknown op {op}"),
     };
 }

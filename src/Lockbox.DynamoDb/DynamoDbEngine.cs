@@ -2,6 +2,7 @@ using Lockbox.DynamoDb.Items;
 using Lockbox.DynamoDb.Streams;
 using Lockbox.DynamoDb.Tables;
 using Lockbox.DynamoDb.TimeToLive;
+using Lockbox.DynamoDb.Transactions;
 using Lockbox.Kms.Envelope;
 using Lockbox.Storage;
 
@@ -53,6 +54,7 @@ public sealed class DynamoDbEngine : IDisposable
         Streams = new StreamStore(storage, masterKey, time);
         Items.AddObserver(Streams);
         IndexBackfill = new IndexBackfill(Catalog, Items);
+        Transactions = new TransactionEngine(Items, new TransactionTokens(storage, time));
         TimeToLive = new TimeToLiveSweeper(Catalog, Items, time) { MaxDutyCycle = _options.TimeToLiveDutyCycle };
     }
 
@@ -68,6 +70,9 @@ public sealed class DynamoDbEngine : IDisposable
 
     /// <summary>Item collection sizes of tables with local secondary indexes.</summary>
     public ItemCollections ItemCollections { get; }
+
+    /// <summary>TransactWriteItems / TransactGetItems (and PartiQL's ExecuteTransaction).</summary>
+    public TransactionEngine Transactions { get; }
 
     /// <summary>Builds global secondary indexes added to existing tables.</summary>
     public IndexBackfill IndexBackfill { get; }

@@ -6,6 +6,7 @@ using Lockbox.DynamoDb.Items;
 using Lockbox.DynamoDb.Operations;
 using Lockbox.DynamoDb.PartiQL;
 using Lockbox.DynamoDb.Tables;
+using Lockbox.DynamoDb.Transactions;
 using Lockbox.Kms.Envelope;
 using Lockbox.Protocols;
 using Lockbox.Storage;
@@ -27,6 +28,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
     private readonly ReadOperations _reads;
     private readonly BatchOperations _batches;
     private readonly PartiQLOperations _partiql;
+    private readonly TransactionOperations _transactions;
 
     /// <summary>A service over an engine of its own (no background work), disposed with the service.</summary>
     public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time)
@@ -48,6 +50,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         _reads = new ReadOperations(catalog, store, authorizer);
         _batches = new BatchOperations(catalog, store, authorizer, engine.ItemCollections);
         _partiql = new PartiQLOperations(catalog, store, authorizer);
+        _transactions = new TransactionOperations(catalog, engine.Transactions, authorizer);
     }
 
     /// <summary>Every operation this service answers; the authorization meta-test walks this list.</summary>
@@ -58,10 +61,14 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         "Query", "Scan", "BatchGetItem", "BatchWriteItem",
         "ExecuteStatement", "BatchExecuteStatement",
         "UpdateTimeToLive", "DescribeTimeToLive",
+        "TransactWriteItems", "TransactGetItems",
     ];
 
     /// <summary>Item collection accounting (tests lower its limit).</summary>
     internal ItemCollections ItemCollections => _engine.ItemCollections;
+
+    /// <summary>The transaction engine (PartiQL's ExecuteTransaction runs its statements through it).</summary>
+    public TransactionEngine Transactions => _engine.Transactions;
 
     public string TargetPrefix => "DynamoDB_20120810";
 
@@ -126,6 +133,12 @@ public sealed class DynamoDbService : IJsonService, IDisposable
                 break;
             case "DescribeTimeToLive":
                 _timeToLive.DescribeTimeToLive(RequestReader.Read(body, context.TableNameRequest), caller, writer);
+                break;
+            case "TransactWriteItems":
+                _transactions.TransactWriteItems(RequestReader.Read(body, context.TransactWriteItemsRequest), body.Span, caller, writer);
+                break;
+            case "TransactGetItems":
+                _transactions.TransactGetItems(RequestReader.Read(body, context.TransactGetItemsRequest), caller, writer);
                 break;
             default:
                 throw new AwsServiceException(DynamoDbErrors.ServiceNamespace, "UnknownOperationException", null);

@@ -23,7 +23,12 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
 
     [PythonFact]
     public Task Boto3PartiQL() => RunScriptAsync("partiql_compat.py");
+
+    [PythonFact]
     public Task Boto3Streams() => RunScriptAsync("boto3_streams_compat.py");
+
+    [PythonFact]
+    public Task Boto3Transactions() => RunScriptAsync("boto3_transactions_compat.py");
 
     [PythonFact(NeedsAwsCli = true)]
     public Task AwsCli() => RunScriptAsync("awscli_compat.py");

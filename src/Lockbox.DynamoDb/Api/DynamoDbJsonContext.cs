@@ -26,6 +26,8 @@ namespace Lockbox.DynamoDb.Api;
 [JsonSerializable(typeof(BatchGetItemRequest))]
 [JsonSerializable(typeof(BatchWriteItemRequest))]
 [JsonSerializable(typeof(UpdateTimeToLiveRequest))]
+[JsonSerializable(typeof(TransactWriteItemsRequest))]
+[JsonSerializable(typeof(TransactGetItemsRequest))]
 internal sealed partial class DynamoDbJsonContext : JsonSerializerContext
 {
 }

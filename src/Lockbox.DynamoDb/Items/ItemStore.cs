@@ -32,6 +32,9 @@ public sealed class ItemStore
 
     public IStorageEngine Storage => _storage;
 
+    /// <summary>Keys held by transactions while they run (see <see cref="InFlightKeys"/>).</summary>
+    public InFlightKeys InFlight { get; } = new();
+
     /// <summary>
     /// Registers a part that derives writes from item changes (indexes, streams). Register at
     /// start-up, before the first write.
@@ -93,7 +96,7 @@ public sealed class ItemStore
     /// </summary>
     public WriteOutcome Write(TableRuntime table, byte[] storageKey,
         Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> mutate) =>
-        WriteAtomically([new ItemWrite(table, storageKey, mutate)])[0];
+        WriteCore([new ItemWrite(table, storageKey, mutate)], WriteOrigin.Caller, refuseInFlight: true, complete: null)[0];
 
     /// <summary>
     /// Applies unconditional puts and deletes to many items (of one or more tables) in one atomic
@@ -110,7 +113,48 @@ public sealed class ItemStore
     /// that throws abandons the whole group: nothing is written and the exception propagates.
     /// Decisions run under the key locks, so they must be quick and must not call the store.
     /// </summary>
-    public IReadOnlyList<WriteOutcome> WriteAtomically(IReadOnlyList<ItemWrite> writes, WriteOrigin origin = WriteOrigin.Caller)
+    public IReadOnlyList<WriteOutcome> WriteAtomically(IReadOnlyList<ItemWrite> writes, WriteOrigin origin = WriteOrigin.Caller) =>
+        WriteCore(writes, origin, refuseInFlight: false, complete: null);
+
+    /// <summary>
+    /// <see cref="WriteAtomically"/> for a transaction: after every decision has run (still under
+    /// the locks) <paramref name="complete"/> may add records that must commit with the items (the
+    /// transaction's idempotency token). A decision that returns the current item itself leaves
+    /// it untouched (a condition check).
+    /// </summary>
+    public IReadOnlyList<WriteOutcome> WriteTransaction(IReadOnlyList<ItemWrite> writes,
+        Action<WriteBatch, IReadOnlyList<WriteOutcome>>? complete) =>
+        WriteCore(writes, WriteOrigin.Caller, refuseInFlight: false, complete);
+
+    /// <summary>
+    /// Reads items of one or more tables under their key locks, so the result is one consistent
+    /// state (no write commits between the reads). Null = absent.
+    /// </summary>
+    public Dictionary<string, AttributeValue>?[] ReadAtomically(IReadOnlyList<(TableRuntime Table, byte[] StorageKey)> reads)
+    {
+        var items = new Dictionary<string, AttributeValue>?[reads.Count];
+        var keys = new byte[reads.Count][];
+        for (var i = 0; i < reads.Count; i++)
+        {
+            keys[i] = reads[i].StorageKey;
+        }
+
+        _storage.ReadModifyWrite(_items, keys, values =>
+        {
+            for (var i = 0; i < reads.Count; i++)
+            {
+                items[i] = values[i] is null ? null : Unseal(reads[i].Table, reads[i].StorageKey, values[i]!);
+            }
+
+            return null;
+        });
+        return items;
+    }
+
+    /// <param name="refuseInFlight">Single-item writes (PutItem, UpdateItem, DeleteItem) fail with
+    /// TransactionConflictException on an item a transaction holds, as in DynamoDB; batch writes queue.</param>
+    private WriteOutcome[] WriteCore(IReadOnlyList<ItemWrite> writes, WriteOrigin origin, bool refuseInFlight,
+        Action<WriteBatch, IReadOnlyList<WriteOutcome>>? complete)
     {
         foreach (var write in writes)
         {
@@ -137,10 +181,15 @@ public sealed class ItemStore
                 for (var i = 0; i < writes.Count; i++)
                 {
                     var write = writes[i];
+                    if (refuseInFlight && InFlight.IsHeld(write.StorageKey))
+                    {
+                        throw InFlightKeys.Conflict();
+                    }
+
                     var current = values[i] is null ? null : Unseal(write.Table, write.StorageKey, values[i]!);
                     var updated = write.Decide(current);
                     outcomes[i] = new WriteOutcome(current, updated);
-                    if (current is null && updated is null)
+                    if ((current is null && updated is null) || ReferenceEquals(current, updated))
                     {
                         continue;
                     }
@@ -162,6 +211,12 @@ public sealed class ItemStore
                     }
                 }
 
+                if (complete is not null)
+                {
+                    batch ??= new WriteBatch();
+                    complete(batch, outcomes);
+                }
+
                 return batch;
             });
             committed = true;
@@ -177,7 +232,7 @@ public sealed class ItemStore
         for (var i = 0; i < writes.Count; i++)
         {
             var (old, updated) = outcomes[i];
-            if (old is not null || updated is not null)
+            if ((old is not null || updated is not null) && !ReferenceEquals(old, updated))
             {
                 var countDelta = (updated is null ? 0 : 1) - (old is null ? 0 : 1);
                 writes[i].Table.RecordWrite(countDelta, (updated is null ? 0 : ItemSize.Of(updated)) - (old is null ? 0 : ItemSize.Of(old)));

@@ -43,6 +43,9 @@ public sealed class AuthorizationCoverageTests : IDisposable
         ["DescribeStream"] = ("""{"StreamArn":"{stream}"}""", "{stream}"),
         ["GetShardIterator"] = ("""{"StreamArn":"{stream}","ShardId":"{shard}","ShardIteratorType":"TRIM_HORIZON"}""", "{stream}"),
         ["GetRecords"] = ("""{"ShardIterator":"{iterator}"}""", "{stream}"),
+        // No dynamodb:Transact* actions exist: each action is authorized with its own item action.
+        ["TransactWriteItems"] = ("""{"TransactItems":[{"Update":{"TableName":"authz-table","Key":{"pk":{"S":"k"}},"UpdateExpression":"SET v = :v","ExpressionAttributeValues":{":v":{"N":"2"}}}},{"Put":{"TableName":"authz-table","Item":{"pk":{"S":"new"}}}}]}""", TableArn),
+        ["TransactGetItems"] = ("""{"TransactItems":[{"Get":{"TableName":"authz-table","Key":{"pk":{"S":"k"}}}}]}""", TableArn),
     };
 
     /// <summary>The IAM action of operations whose action is not "dynamodb:" + the operation name.</summary>
@@ -50,6 +53,8 @@ public sealed class AuthorizationCoverageTests : IDisposable
     {
         ["ExecuteStatement"] = "dynamodb:PartiQLUpdate",
         ["BatchExecuteStatement"] = "dynamodb:PartiQLDelete",
+        ["TransactWriteItems"] = "dynamodb:UpdateItem",
+        ["TransactGetItems"] = "dynamodb:GetItem",
     };
 
     /// <summary>
@@ -127,6 +132,31 @@ public sealed class AuthorizationCoverageTests : IDisposable
         Assert.Equal(before, Snapshot());
     }
 
+    [Fact]
+    public void TransactWriteItems_authorizes_every_action_with_its_own_action_before_writing()
+    {
+        var before = Snapshot();
+        // Allows the first three, refuses the fourth: nothing may have been written by then.
+        var authorizer = new RefusingAuthorizer(allow: 3);
+        using (var service = new DynamoDbService(_storage, _masterKey, authorizer, TimeProvider.System))
+        {
+            var error = Assert.Throws<AwsServiceException>(() => Invoke(service, "TransactWriteItems", """
+                {"TransactItems":[
+                  {"Put":{"TableName":"authz-table","Item":{"pk":{"S":"a"}}}},
+                  {"Update":{"TableName":"authz-table","Key":{"pk":{"S":"k"}},"UpdateExpression":"SET v = :v","ExpressionAttributeValues":{":v":{"N":"9"}}}},
+                  {"ConditionCheck":{"TableName":"arn:aws:dynamodb:us-east-1:123456789012:table/authz-table","Key":{"pk":{"S":"c"}},"ConditionExpression":"attribute_not_exists(pk)"}},
+                  {"Delete":{"TableName":"authz-table","Key":{"pk":{"S":"d"}}}}]}
+                """));
+            Assert.Equal("AccessDeniedException", error.ErrorCode);
+        }
+
+        Assert.Equal(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem"],
+            authorizer.Seen.Select(r => r.Action));
+        Assert.All(authorizer.Seen, r => Assert.Equal(TableArn, r.ResourceArn));
+        Assert.All(authorizer.Seen, r => Assert.Equal("TransactWriteItems", Assert.Single(r.ConditionKeys!["dynamodb:EnclosingOperation"])));
+        Assert.Equal(before, Snapshot());
+    }
+
     /// <summary>Every table with its description and items, as root sees them.</summary>
     private string Snapshot()
     {
@@ -158,13 +188,18 @@ public sealed class AuthorizationCoverageTests : IDisposable
     }
 
     /// <summary>Records what it is asked and refuses everything, as a policy with no allow would.</summary>
-    private sealed class RefusingAuthorizer : IRequestAuthorizer
+    private sealed class RefusingAuthorizer(int allow = 0) : IRequestAuthorizer
     {
         public List<AuthorizationRequest> Seen { get; } = [];
 
         public void Authorize(CallerContext caller, AuthorizationRequest request)
         {
             Seen.Add(request);
+            if (Seen.Count <= allow)
+            {
+                return;
+            }
+
             throw new AwsServiceException("com.amazon.coral.service", "AccessDeniedException", "denied", capitalizedMessageMember: true);
         }
     }

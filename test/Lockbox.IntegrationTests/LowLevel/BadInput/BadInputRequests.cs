@@ -48,7 +48,7 @@ internal static class BadInputRequests
     public static readonly string[] Guarded2Items = [G2Item1, G2Item2, G2Item3];
 
     /// <summary>Operations that may change items in the guarded tables.</summary>
-    public static readonly HashSet<string> ItemWrites = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"];
+    public static readonly HashSet<string> ItemWrites = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"];
 
     public static IReadOnlyList<string> Bases(string operation) => operation switch
     {
@@ -186,6 +186,28 @@ internal static class BadInputRequests
                "{G2}":[{"PutRequest":{"Item":{"id":{"B":"AQID"},"v":{"S":"x"}}}}]},
              "ReturnConsumedCapacity":"TOTAL","ReturnItemCollectionMetrics":"SIZE"}
             """.Replace("ITEM_P1SK35", ItemP1Sk35, StringComparison.Ordinal),
+        ],
+        "TransactWriteItems" =>
+        [
+            """
+            {"TransactItems":[
+               {"Put":{"TableName":"{G}","Item":ITEM_P1SK35,"ConditionExpression":"attribute_exists(pk)","ReturnValuesOnConditionCheckFailure":"ALL_OLD"}},
+               {"Update":{"TableName":"{G}","Key":{"pk":{"S":"p1"},"sk":{"N":"1"}},"UpdateExpression":"SET #n = #n + :one REMOVE gone",
+                          "ConditionExpression":"size(lst) < :big","ExpressionAttributeNames":{"#n":"num"},
+                          "ExpressionAttributeValues":{":one":{"N":"1"},":big":{"N":"100"}}}},
+               {"Delete":{"TableName":"{G}","Key":{"pk":{"S":"w"},"sk":{"N":"1"}}}},
+               {"ConditionCheck":{"TableName":"{G2}","Key":{"id":{"B":"AQID"}},"ConditionExpression":"v = :x","ExpressionAttributeValues":{":x":{"S":"x"}}}}],
+             "ReturnConsumedCapacity":"TOTAL","ReturnItemCollectionMetrics":"SIZE"}
+            """.Replace("ITEM_P1SK35", ItemP1Sk35, StringComparison.Ordinal),
+        ],
+        "TransactGetItems" =>
+        [
+            """
+            {"TransactItems":[
+               {"Get":{"TableName":"{G}","Key":{"pk":{"S":"p1"},"sk":{"N":"1"}},"ProjectionExpression":"pk, #n, lst[0]","ExpressionAttributeNames":{"#n":"num"}}},
+               {"Get":{"TableName":"{G2}","Key":{"id":{"B":"AQID"}}}}],
+             "ReturnConsumedCapacity":"TOTAL"}
+            """,
         ],
         _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "No base requests for this operation."),
     };

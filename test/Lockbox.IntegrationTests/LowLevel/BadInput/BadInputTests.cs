@@ -55,12 +55,13 @@ public sealed class BadInputTests(LockboxServerFixture fixture)
         "ValidationException", "SerializationException", "ResourceNotFoundException", "ConditionalCheckFailedException",
         "ResourceInUseException", "LimitExceededException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
         "ThrottlingException", "ItemCollectionSizeLimitExceededException", "TransactionConflictException",
+        "TransactionCanceledException", "TransactionInProgressException", "IdempotentParameterMismatchException",
     ];
 
     private static readonly string[] OperationNames =
     [
         "CreateTable", "DescribeTable", "ListTables", "UpdateTable", "DeleteTable", "PutItem", "GetItem", "UpdateItem", "DeleteItem",
-        "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+        "Query", "Scan", "BatchGetItem", "BatchWriteItem", "TransactWriteItems", "TransactGetItems",
     ];
 
     public static TheoryData<string> Operations => new(OperationNames);
