@@ -8,6 +8,8 @@ using Lockbox.DynamoDb.Tables;
 using Lockbox.Kms.Envelope;
 using Lockbox.Protocols;
 using Lockbox.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lockbox.DynamoDb;
 
@@ -23,8 +25,10 @@ public sealed class DynamoDbService : IJsonService, IDisposable
     private readonly ItemOperations _items;
     private readonly ReadOperations _reads;
     private readonly BatchOperations _batches;
+    private readonly BackupOperations _backups;
 
-    public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time)
+    public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time,
+        ILoggerFactory? loggerFactory = null)
     {
         _catalog = new TableCatalog(storage, masterKey);
         var store = new ItemStore(_catalog);
@@ -32,7 +36,12 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         _items = new ItemOperations(_catalog, store, authorizer);
         _reads = new ReadOperations(_catalog, store, authorizer);
         _batches = new BatchOperations(_catalog, store, authorizer);
+        _backups = new BackupOperations(_catalog, store, masterKey, authorizer, time,
+            (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Lockbox.DynamoDb.Backups"));
     }
+
+    /// <summary>Background restores (tests wait on them and inject faults through them).</summary>
+    internal Backups.RestoreJobs RestoreJobs => _backups.Jobs;
 
     /// <summary>Every operation this service answers; the authorization meta-test walks this list.</summary>
     public static IReadOnlyList<string> Operations { get; } =
@@ -40,6 +49,8 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         "CreateTable", "DescribeTable", "ListTables", "UpdateTable", "DeleteTable",
         "PutItem", "GetItem", "UpdateItem", "DeleteItem",
         "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+        "CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
+        "UpdateContinuousBackups", "DescribeContinuousBackups", "RestoreTableToPointInTime",
     ];
 
     public string TargetPrefix => "DynamoDB_20120810";
@@ -94,6 +105,30 @@ public sealed class DynamoDbService : IJsonService, IDisposable
             case "BatchWriteItem":
                 _batches.BatchWriteItem(RequestReader.Read(body, context.BatchWriteItemRequest), caller, writer);
                 break;
+            case "CreateBackup":
+                _backups.CreateBackup(RequestReader.Read(body, context.CreateBackupRequest), caller, writer);
+                break;
+            case "DescribeBackup":
+                _backups.DescribeBackup(RequestReader.Read(body, context.BackupArnRequest), caller, writer);
+                break;
+            case "ListBackups":
+                _backups.ListBackups(RequestReader.Read(body, context.ListBackupsRequest), caller, writer);
+                break;
+            case "DeleteBackup":
+                _backups.DeleteBackup(RequestReader.Read(body, context.BackupArnRequest), caller, writer);
+                break;
+            case "RestoreTableFromBackup":
+                _backups.RestoreTableFromBackup(RequestReader.Read(body, context.RestoreTableFromBackupRequest), caller, writer);
+                break;
+            case "UpdateContinuousBackups":
+                _backups.UpdateContinuousBackups(RequestReader.Read(body, context.UpdateContinuousBackupsRequest), caller, writer);
+                break;
+            case "DescribeContinuousBackups":
+                _backups.DescribeContinuousBackups(RequestReader.Read(body, context.TableNameRequest), caller, writer);
+                break;
+            case "RestoreTableToPointInTime":
+                _backups.RestoreTableToPointInTime(RequestReader.Read(body, context.RestoreTableToPointInTimeRequest), caller, writer);
+                break;
             default:
                 throw new AwsServiceException(DynamoDbErrors.ServiceNamespace, "UnknownOperationException", null);
         }
@@ -102,5 +137,10 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    public void Dispose() => _catalog.Dispose();
+    public void Dispose()
+    {
+        // Restores stop first (they resume at the next start); then the data keys go.
+        _backups.Dispose();
+        _catalog.Dispose();
+    }
 }

@@ -25,6 +25,12 @@ namespace Lockbox.DynamoDb.Api;
 [JsonSerializable(typeof(ScanRequest))]
 [JsonSerializable(typeof(BatchGetItemRequest))]
 [JsonSerializable(typeof(BatchWriteItemRequest))]
+[JsonSerializable(typeof(CreateBackupRequest))]
+[JsonSerializable(typeof(BackupArnRequest))]
+[JsonSerializable(typeof(ListBackupsRequest))]
+[JsonSerializable(typeof(RestoreTableFromBackupRequest))]
+[JsonSerializable(typeof(RestoreTableToPointInTimeRequest))]
+[JsonSerializable(typeof(UpdateContinuousBackupsRequest))]
 internal sealed partial class DynamoDbJsonContext : JsonSerializerContext
 {
 }

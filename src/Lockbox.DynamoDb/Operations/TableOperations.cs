@@ -122,7 +122,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         store.EnsureCounters(table);
         writer.WriteStartObject();
         writer.WritePropertyName("Table");
-        TableDescriptionWriter.Write(writer, table, "ACTIVE");
+        TableDescriptionWriter.Write(writer, table, table.Definition.Restore is { InProgress: true } ? "CREATING" : "ACTIVE");
         writer.WriteEndObject();
     }
 
@@ -184,6 +184,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
 
         var table = RequireTable(request.TableName, caller);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:UpdateTable", table.Definition.Arn));
+        ThrowIfRestoring(table);
         if (request.GlobalSecondaryIndexUpdates is { Count: > 0 } || request.StreamSpecification is not null)
         {
             throw DynamoDbErrors.Validation("Secondary indexes and streams are not supported by this Lockbox version");
@@ -262,6 +263,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
     {
         var table = RequireTable(request.TableName, caller);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:DeleteTable", table.Definition.Arn));
+        ThrowIfRestoring(table);
         if (table.Definition.DeletionProtectionEnabled)
         {
             throw DynamoDbErrors.Validation($"Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.");
@@ -273,6 +275,15 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         writer.WritePropertyName("TableDescription");
         TableDescriptionWriter.Write(writer, table, "DELETING");
         writer.WriteEndObject();
+    }
+
+    /// <summary>A table still being restored (CREATING) cannot be changed or deleted yet, as in DynamoDB.</summary>
+    private static void ThrowIfRestoring(TableRuntime table)
+    {
+        if (table.Definition.Restore is { InProgress: true })
+        {
+            throw DynamoDbErrors.ResourceInUse($"Attempt to change a resource which is still in use: Table is being created: {table.Definition.TableName}");
+        }
     }
 
     private TableRuntime RequireTable(string? tableName, CallerContext caller)

@@ -40,6 +40,16 @@ public sealed class TableCatalog : IDisposable
     public TableRuntime? Find(string accountId, string region, string tableName) =>
         _tables.TryGetValue(ScopedName(accountId, region, tableName), out var table) ? table : null;
 
+    /// <summary>
+    /// Like <see cref="Find"/>, for item operations: a table still being restored (CREATING) is
+    /// not there for them yet, as in DynamoDB.
+    /// </summary>
+    public TableRuntime? FindActive(string accountId, string region, string tableName) =>
+        Find(accountId, region, tableName) is { } table && table.Definition.Restore is not { InProgress: true } ? table : null;
+
+    /// <summary>Every table of every account and region (a moment's view).</summary>
+    public IReadOnlyCollection<TableRuntime> All => (IReadOnlyCollection<TableRuntime>)_tables.Values;
+
     /// <summary>Table names of one account and region, in ascending (ordinal) order.</summary>
     public List<string> ListNames(string accountId, string region)
     {

@@ -34,11 +34,21 @@ public sealed class AuthorizationCoverageTests : IDisposable
         ["Scan"] = ("""{"TableName":"authz-table"}""", TableArn),
         ["BatchGetItem"] = ("""{"RequestItems":{"authz-table":{"Keys":[{"pk":{"S":"k"}}]}}}""", TableArn),
         ["BatchWriteItem"] = ("""{"RequestItems":{"authz-table":[{"PutRequest":{"Item":{"pk":{"S":"new"}}}}]}}""", TableArn),
+        // {backup} is the ARN of the backup the constructor takes of authz-table.
+        ["CreateBackup"] = ("""{"TableName":"authz-table","BackupName":"authz-backup-2"}""", TableArn),
+        ["DescribeBackup"] = ("""{"BackupArn":"{backup}"}""", "{backup}"),
+        ["ListBackups"] = ("{}", "*"),
+        ["DeleteBackup"] = ("""{"BackupArn":"{backup}"}""", "{backup}"),
+        ["RestoreTableFromBackup"] = ("""{"BackupArn":"{backup}","TargetTableName":"authz-restored"}""", "{backup}"),
+        ["UpdateContinuousBackups"] = ("""{"TableName":"authz-table","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}""", TableArn),
+        ["DescribeContinuousBackups"] = ("""{"TableName":"authz-table"}""", TableArn),
+        ["RestoreTableToPointInTime"] = ("""{"SourceTableName":"authz-table","TargetTableName":"authz-restored","UseLatestRestorableTime":true}""", TableArn),
     };
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "lockbox-authz-" + Guid.NewGuid().ToString("N"));
     private readonly RocksDbStorageEngine _storage;
     private readonly MasterKey _masterKey = MasterKey.FromBytes(new byte[32]);
+    private readonly string _backupArn;
 
     public AuthorizationCoverageTests()
     {
@@ -46,6 +56,8 @@ public sealed class AuthorizationCoverageTests : IDisposable
         using var setup = new DynamoDbService(_storage, _masterKey, new RootOnlyAuthorizer(), TimeProvider.System);
         Invoke(setup, "CreateTable", """{"TableName":"authz-table","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}""");
         Invoke(setup, "PutItem", """{"TableName":"authz-table","Item":{"pk":{"S":"k"},"v":{"N":"1"}}}""");
+        var backup = Invoke(setup, "CreateBackup", """{"TableName":"authz-table","BackupName":"authz-backup"}""");
+        _backupArn = System.Text.Json.JsonDocument.Parse(backup).RootElement.GetProperty("BackupDetails").GetProperty("BackupArn").GetString()!;
     }
 
     public static TheoryData<string> Operations => [.. DynamoDbService.Operations];
@@ -64,13 +76,15 @@ public sealed class AuthorizationCoverageTests : IDisposable
         var authorizer = new RefusingAuthorizer();
         using (var service = new DynamoDbService(_storage, _masterKey, authorizer, TimeProvider.System))
         {
-            var error = Assert.Throws<AwsServiceException>(() => Invoke(service, operation, Cases[operation].Body));
+            var error = Assert.Throws<AwsServiceException>(() => Invoke(service, operation, Cases[operation].Body.Replace("{backup}", _backupArn, StringComparison.Ordinal)));
             Assert.Equal("AccessDeniedException", error.ErrorCode);
         }
 
         var request = Assert.Single(authorizer.Seen);
+        // Each operation's first request names its own action; the resource is the table, the
+        // backup (backup operations, and a restore's source) or "*" (list operations).
         Assert.Equal("dynamodb:" + operation, request.Action);
-        Assert.Equal(Cases[operation].Resource, request.ResourceArn);
+        Assert.Equal(Cases[operation].Resource.Replace("{backup}", _backupArn, StringComparison.Ordinal), request.ResourceArn);
         Assert.Equal(before, Snapshot());
     }
 
@@ -79,7 +93,9 @@ public sealed class AuthorizationCoverageTests : IDisposable
     {
         using var service = new DynamoDbService(_storage, _masterKey, new RootOnlyAuthorizer(), TimeProvider.System);
         return Invoke(service, "ListTables", "{}") + Invoke(service, "Scan", """{"TableName":"authz-table"}""")
-            + Invoke(service, "DescribeTable", """{"TableName":"authz-table"}""").Split("\"TableStatus\"")[0];
+            + Invoke(service, "DescribeTable", """{"TableName":"authz-table"}""").Split("\"TableStatus\"")[0]
+            + Invoke(service, "ListBackups", "{}")
+            + Invoke(service, "DescribeContinuousBackups", """{"TableName":"authz-table"}""").Split("\"RecoveryPeriodInDays\"")[0];
     }
 
     private static string Invoke(DynamoDbService service, string operation, string body)
