@@ -21,6 +21,9 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
     [PythonFact]
     public Task Boto3Resource() => RunScriptAsync("boto3_resource_compat.py");
 
+    [PythonFact]
+    public Task Boto3Backups() => RunScriptAsync("boto3_backup_compat.py");
+
     [PythonFact(NeedsAwsCli = true)]
     public Task AwsCli() => RunScriptAsync("awscli_compat.py");
 
