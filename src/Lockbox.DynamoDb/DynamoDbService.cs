@@ -10,6 +10,8 @@ using Lockbox.DynamoDb.Transactions;
 using Lockbox.Kms.Envelope;
 using Lockbox.Protocols;
 using Lockbox.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lockbox.DynamoDb;
 
@@ -29,6 +31,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
     private readonly BatchOperations _batches;
     private readonly PartiQLOperations _partiql;
     private readonly TransactionOperations _transactions;
+    private readonly BackupOperations _backups;
 
     /// <summary>A service over an engine of its own (no background work), disposed with the service.</summary>
     public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time)
@@ -37,7 +40,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
     }
 
     /// <summary>A service over a shared engine (the DynamoDB Streams service uses the same one).</summary>
-    public DynamoDbService(DynamoDbEngine engine, IRequestAuthorizer authorizer, bool ownsEngine)
+    public DynamoDbService(DynamoDbEngine engine, IRequestAuthorizer authorizer, bool ownsEngine, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         _engine = engine;
@@ -51,7 +54,12 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         _batches = new BatchOperations(catalog, store, authorizer, engine.ItemCollections);
         _partiql = new PartiQLOperations(catalog, store, authorizer);
         _transactions = new TransactionOperations(catalog, engine.Transactions, authorizer);
+        _backups = new BackupOperations(catalog, store, engine.MasterKey, authorizer, engine.Time,
+            (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Lockbox.DynamoDb.Backups"));
     }
+
+    /// <summary>Background restores (tests wait on them and inject faults through them).</summary>
+    internal Backups.RestoreJobs RestoreJobs => _backups.Jobs;
 
     /// <summary>Every operation this service answers; the authorization meta-test walks this list.</summary>
     public static IReadOnlyList<string> Operations { get; } =
@@ -62,6 +70,8 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         "ExecuteStatement", "BatchExecuteStatement",
         "UpdateTimeToLive", "DescribeTimeToLive",
         "TransactWriteItems", "TransactGetItems",
+        "CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
+        "UpdateContinuousBackups", "DescribeContinuousBackups", "RestoreTableToPointInTime",
     ];
 
     /// <summary>Item collection accounting (tests lower its limit).</summary>
@@ -140,6 +150,30 @@ public sealed class DynamoDbService : IJsonService, IDisposable
             case "TransactGetItems":
                 _transactions.TransactGetItems(RequestReader.Read(body, context.TransactGetItemsRequest), caller, writer);
                 break;
+            case "CreateBackup":
+                _backups.CreateBackup(RequestReader.Read(body, context.CreateBackupRequest), caller, writer);
+                break;
+            case "DescribeBackup":
+                _backups.DescribeBackup(RequestReader.Read(body, context.BackupArnRequest), caller, writer);
+                break;
+            case "ListBackups":
+                _backups.ListBackups(RequestReader.Read(body, context.ListBackupsRequest), caller, writer);
+                break;
+            case "DeleteBackup":
+                _backups.DeleteBackup(RequestReader.Read(body, context.BackupArnRequest), caller, writer);
+                break;
+            case "RestoreTableFromBackup":
+                _backups.RestoreTableFromBackup(RequestReader.Read(body, context.RestoreTableFromBackupRequest), caller, writer);
+                break;
+            case "UpdateContinuousBackups":
+                _backups.UpdateContinuousBackups(RequestReader.Read(body, context.UpdateContinuousBackupsRequest), caller, writer);
+                break;
+            case "DescribeContinuousBackups":
+                _backups.DescribeContinuousBackups(RequestReader.Read(body, context.TableNameRequest), caller, writer);
+                break;
+            case "RestoreTableToPointInTime":
+                _backups.RestoreTableToPointInTime(RequestReader.Read(body, context.RestoreTableToPointInTimeRequest), caller, writer);
+                break;
             default:
                 throw new AwsServiceException(DynamoDbErrors.ServiceNamespace, "UnknownOperationException", null);
         }
@@ -150,6 +184,8 @@ public sealed class DynamoDbService : IJsonService, IDisposable
 
     public void Dispose()
     {
+        // Restores stop first (they resume at the next start); then the engine and its data keys go.
+        _backups.Dispose();
         if (_ownsEngine)
         {
             _engine.Dispose();

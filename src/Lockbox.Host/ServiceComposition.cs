@@ -31,7 +31,7 @@ public static class ServiceComposition
         engine.StartBackgroundWork();
         return
         [
-            new DynamoDbService(engine, context.Authorizer, ownsEngine: true),
+            new DynamoDbService(engine, context.Authorizer, ownsEngine: true, context.LoggerFactory),
             new DynamoDbStreamsService(engine, context.Authorizer),
         ];
     }

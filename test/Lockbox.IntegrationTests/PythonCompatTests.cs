@@ -30,6 +30,9 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
     [PythonFact]
     public Task Boto3Transactions() => RunScriptAsync("boto3_transactions_compat.py");
 
+    [PythonFact]
+    public Task Boto3Backups() => RunScriptAsync("boto3_backup_compat.py");
+
     [PythonFact(NeedsAwsCli = true)]
     public Task AwsCli() => RunScriptAsync("awscli_compat.py");
 

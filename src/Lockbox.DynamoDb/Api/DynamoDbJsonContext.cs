@@ -28,6 +28,12 @@ namespace Lockbox.DynamoDb.Api;
 [JsonSerializable(typeof(UpdateTimeToLiveRequest))]
 [JsonSerializable(typeof(TransactWriteItemsRequest))]
 [JsonSerializable(typeof(TransactGetItemsRequest))]
+[JsonSerializable(typeof(CreateBackupRequest))]
+[JsonSerializable(typeof(BackupArnRequest))]
+[JsonSerializable(typeof(ListBackupsRequest))]
+[JsonSerializable(typeof(RestoreTableFromBackupRequest))]
+[JsonSerializable(typeof(RestoreTableToPointInTimeRequest))]
+[JsonSerializable(typeof(UpdateContinuousBackupsRequest))]
 internal sealed partial class DynamoDbJsonContext : JsonSerializerContext
 {
 }

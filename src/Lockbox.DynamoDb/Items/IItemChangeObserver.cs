@@ -45,9 +45,11 @@ public readonly record struct ItemChange(
     Dictionary<string, AttributeValue>? New,
     WriteOrigin Origin);
 
-/// <summary>Who caused a write: a caller's request, or the service itself (TTL expiry).</summary>
+/// <summary>Who caused a write: a caller's request, or the service itself (TTL expiry, a table restore).</summary>
 public enum WriteOrigin
 {
     Caller,
     TimeToLive,
+    /// <summary>A restore filling its new table from a backup or a point in time.</summary>
+    Restore,
 }

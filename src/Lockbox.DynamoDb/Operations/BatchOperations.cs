@@ -65,7 +65,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
         var plans = new List<(TableRuntime Table, KeysAndAttributesDto Request, ProjectionExpression? Projection)>();
         foreach (var (tableName, keysRequest, projection) in parsed)
         {
-            var table = catalog.Find(caller.Principal.AccountId, caller.Region, tableName) ?? throw DynamoDbErrors.ResourceNotFound();
+            var table = catalog.FindActive(caller.Principal.AccountId, caller.Region, tableName) ?? throw DynamoDbErrors.ResourceNotFound();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var key in keysRequest.Keys!)
             {
@@ -237,7 +237,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
         var tables = new List<(TableRuntime Table, double Units)>();
         foreach (var (tableName, writes) in request.RequestItems)
         {
-            var table = catalog.Find(caller.Principal.AccountId, caller.Region, tableName) ?? throw DynamoDbErrors.ResourceNotFound();
+            var table = catalog.FindActive(caller.Principal.AccountId, caller.Region, tableName) ?? throw DynamoDbErrors.ResourceNotFound();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             double units = 0;
             foreach (var write in writes)

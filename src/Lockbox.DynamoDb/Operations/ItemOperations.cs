@@ -264,5 +264,5 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
     }
 
     private TableRuntime FindTable(string tableName, CallerContext caller) =>
-        catalog.Find(caller.Principal.AccountId, caller.Region, tableName) ?? throw DynamoDbErrors.ResourceNotFound();
+        catalog.FindActive(caller.Principal.AccountId, caller.Region, tableName) ?? throw DynamoDbErrors.ResourceNotFound();
 }

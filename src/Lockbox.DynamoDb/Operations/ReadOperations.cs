@@ -382,7 +382,7 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         right is null ? 1 : left.AsSpan().SequenceCompareTo(right);
 
     private TableRuntime FindTable(string tableName, CallerContext caller) =>
-        catalog.Find(caller.Principal.AccountId, caller.Region, tableName) ?? throw DynamoDbErrors.ResourceNotFound();
+        catalog.FindActive(caller.Principal.AccountId, caller.Region, tableName) ?? throw DynamoDbErrors.ResourceNotFound();
 
     private sealed class ReadResult
     {

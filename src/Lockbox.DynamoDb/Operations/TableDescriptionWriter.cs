@@ -79,6 +79,24 @@ internal static class TableDescriptionWriter
             writer.WriteString("LatestStreamArn", definition.LatestStreamArn);
         }
 
+        if (definition.Restore is { } restore)
+        {
+            writer.WriteStartObject("RestoreSummary");
+            if (restore.SourceBackupArn is not null)
+            {
+                writer.WriteString("SourceBackupArn", restore.SourceBackupArn);
+            }
+
+            if (restore.SourceTableArn is not null)
+            {
+                writer.WriteString("SourceTableArn", restore.SourceTableArn);
+            }
+
+            writer.WriteNumber("RestoreDateTime", restore.RestoreDateTime);
+            writer.WriteBoolean("RestoreInProgress", restore.InProgress);
+            writer.WriteEndObject();
+        }
+
         writer.WriteBoolean("DeletionProtectionEnabled", definition.DeletionProtectionEnabled);
         WriteIndexes(writer, table, "LocalSecondaryIndexes", definition.LocalSecondaryIndexes);
         WriteIndexes(writer, table, "GlobalSecondaryIndexes", definition.GlobalSecondaryIndexes);

@@ -136,7 +136,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         store.EnsureCounters(table);
         writer.WriteStartObject();
         writer.WritePropertyName("Table");
-        TableDescriptionWriter.Write(writer, table, "ACTIVE");
+        TableDescriptionWriter.Write(writer, table, table.Definition.Restore is { InProgress: true } ? "CREATING" : "ACTIVE");
         writer.WriteEndObject();
     }
 
@@ -205,6 +205,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
 
         var table = RequireTable(request.TableName, caller);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:UpdateTable", table.Definition.Arn));
+        ThrowIfRestoring(table);
         var streamViewType = CheckStreamSpecification(request.StreamSpecification);
         if (request.StreamSpecification is { StreamEnabled: true } && table.Definition.StreamViewType is not null)
         {
@@ -326,6 +327,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
     {
         var table = RequireTable(request.TableName, caller);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:DeleteTable", table.Definition.Arn));
+        ThrowIfRestoring(table);
         if (table.Definition.DeletionProtectionEnabled)
         {
             throw DynamoDbErrors.Validation($"Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.");
@@ -338,6 +340,15 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         writer.WritePropertyName("TableDescription");
         TableDescriptionWriter.Write(writer, table, "DELETING");
         writer.WriteEndObject();
+    }
+
+    /// <summary>A table still being restored (CREATING) cannot be changed or deleted yet, as in DynamoDB.</summary>
+    private static void ThrowIfRestoring(TableRuntime table)
+    {
+        if (table.Definition.Restore is { InProgress: true })
+        {
+            throw DynamoDbErrors.ResourceInUse($"Attempt to change a resource which is still in use: Table is being created: {table.Definition.TableName}");
+        }
     }
 
     private TableRuntime RequireTable(string? tableName, CallerContext caller)

@@ -55,6 +55,14 @@ public sealed class TableCatalog : IDisposable
             && ReferenceEquals(live, table);
     }
 
+    /// <summary>
+    /// Like <see cref="Find"/>, for item operations: a table still being restored (CREATING) is
+    /// not there for them yet, as in DynamoDB.
+    /// </summary>
+    public TableRuntime? FindActive(string accountId, string region, string tableName) =>
+        Find(accountId, region, tableName) is { } table && table.Definition.Restore is not { InProgress: true } ? table : null;
+
+
     /// <summary>Table names of one account and region, in ascending (ordinal) order.</summary>
     public List<string> ListNames(string accountId, string region)
     {

@@ -44,6 +44,10 @@ public sealed class TableDefinition
     public string? TimeToLiveAttribute { get; set; }
     /// <summary>The table's data key, sealed by the server's master key.</summary>
     public required byte[] WrappedDataKey { get; set; }
+    /// <summary>Set on a table created by a restore; <c>InProgress</c> until every item is in.</summary>
+    public RestoreRecord? Restore { get; set; }
+    /// <summary>Point-in-time recovery settings; null = never enabled.</summary>
+    public PointInTimeRecoveryRecord? PointInTimeRecovery { get; set; }
 
     public string Arn => $"arn:aws:dynamodb:{Region}:{AccountId}:table/{TableName}";
 
@@ -56,4 +60,25 @@ public sealed class TableDefinition
         LocalSecondaryIndexes.Find(i => i.IndexName == name) ?? GlobalSecondaryIndexes.Find(i => i.IndexName == name);
     /// <summary>arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL of the latest stream, if any.</summary>
     public string? LatestStreamArn => LatestStreamLabel is null ? null : Arn + "/stream/" + LatestStreamLabel;
+}
+
+/// <summary>Where a restored table came from (DynamoDB's RestoreSummary) and whether its items are all in.</summary>
+public sealed class RestoreRecord
+{
+    public string? SourceBackupArn { get; set; }
+    public string? SourceTableArn { get; set; }
+    /// <summary>For a point-in-time restore, the source table's storage id (its change log is keyed by it).</summary>
+    public long? SourceStorageId { get; set; }
+    /// <summary>Seconds since the epoch: the backup's creation time, or the point in time restored to.</summary>
+    public required double RestoreDateTime { get; set; }
+    public bool InProgress { get; set; }
+}
+
+/// <summary>A table's point-in-time recovery settings.</summary>
+public sealed class PointInTimeRecoveryRecord
+{
+    public bool Enabled { get; set; }
+    /// <summary>Seconds since the epoch when recovery was (last) enabled: nothing before is restorable.</summary>
+    public double EnabledDateTime { get; set; }
+    public int RecoveryPeriodInDays { get; set; } = 35;
 }

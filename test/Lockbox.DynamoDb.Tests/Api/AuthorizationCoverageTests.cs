@@ -46,6 +46,15 @@ public sealed class AuthorizationCoverageTests : IDisposable
         // No dynamodb:Transact* actions exist: each action is authorized with its own item action.
         ["TransactWriteItems"] = ("""{"TransactItems":[{"Update":{"TableName":"authz-table","Key":{"pk":{"S":"k"}},"UpdateExpression":"SET v = :v","ExpressionAttributeValues":{":v":{"N":"2"}}}},{"Put":{"TableName":"authz-table","Item":{"pk":{"S":"new"}}}}]}""", TableArn),
         ["TransactGetItems"] = ("""{"TransactItems":[{"Get":{"TableName":"authz-table","Key":{"pk":{"S":"k"}}}}]}""", TableArn),
+        // {backup} is the ARN of the backup the constructor takes of authz-table.
+        ["CreateBackup"] = ("""{"TableName":"authz-table","BackupName":"authz-backup-2"}""", TableArn),
+        ["DescribeBackup"] = ("""{"BackupArn":"{backup}"}""", "{backup}"),
+        ["ListBackups"] = ("{}", "*"),
+        ["DeleteBackup"] = ("""{"BackupArn":"{backup}"}""", "{backup}"),
+        ["RestoreTableFromBackup"] = ("""{"BackupArn":"{backup}","TargetTableName":"authz-restored"}""", "{backup}"),
+        ["UpdateContinuousBackups"] = ("""{"TableName":"authz-table","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}""", TableArn),
+        ["DescribeContinuousBackups"] = ("""{"TableName":"authz-table"}""", TableArn),
+        ["RestoreTableToPointInTime"] = ("""{"SourceTableName":"authz-table","TargetTableName":"authz-restored","UseLatestRestorableTime":true}""", TableArn),
     };
 
     /// <summary>The IAM action of operations whose action is not "dynamodb:" + the operation name.</summary>
@@ -66,6 +75,7 @@ public sealed class AuthorizationCoverageTests : IDisposable
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "lockbox-authz-" + Guid.NewGuid().ToString("N"));
     private readonly RocksDbStorageEngine _storage;
     private readonly MasterKey _masterKey = MasterKey.FromBytes(new byte[32]);
+    private readonly string _backupArn;
 
     public AuthorizationCoverageTests()
     {
@@ -82,6 +92,8 @@ public sealed class AuthorizationCoverageTests : IDisposable
         _shard = System.Text.Json.JsonDocument.Parse(described).RootElement.GetProperty("StreamDescription").GetProperty("Shards")[0].GetProperty("ShardId").GetString()!;
         var iterator = Invoke(streams, "GetShardIterator", Fill(Cases["GetShardIterator"].Body));
         _iterator = System.Text.Json.JsonDocument.Parse(iterator).RootElement.GetProperty("ShardIterator").GetString()!;
+        var backup = Invoke(setup, "CreateBackup", """{"TableName":"authz-table","BackupName":"authz-backup"}""");
+        _backupArn = System.Text.Json.JsonDocument.Parse(backup).RootElement.GetProperty("BackupDetails").GetProperty("BackupArn").GetString()!;
     }
 
     private static readonly IReadOnlyList<string> AllOperations =
@@ -93,7 +105,7 @@ public sealed class AuthorizationCoverageTests : IDisposable
 
     private string Fill(string text) =>
         text.Replace("{stream}", _stream, StringComparison.Ordinal).Replace("{shard}", _shard, StringComparison.Ordinal)
-            .Replace("{iterator}", _iterator, StringComparison.Ordinal);
+            .Replace("{iterator}", _iterator, StringComparison.Ordinal).Replace("{backup}", _backupArn, StringComparison.Ordinal);
 
     public static TheoryData<string> Operations => [.. AllOperations];
 
@@ -163,7 +175,9 @@ public sealed class AuthorizationCoverageTests : IDisposable
         using var service = new DynamoDbService(_storage, _masterKey, new RootOnlyAuthorizer(), TimeProvider.System);
         return Invoke(service, "ListTables", "{}") + Invoke(service, "Scan", """{"TableName":"authz-table"}""")
             + Invoke(service, "DescribeTimeToLive", """{"TableName":"authz-table"}""")
-            + Invoke(service, "DescribeTable", """{"TableName":"authz-table"}""").Split("\"TableStatus\"")[0];
+            + Invoke(service, "DescribeTable", """{"TableName":"authz-table"}""").Split("\"TableStatus\"")[0]
+            + Invoke(service, "ListBackups", "{}")
+            + Invoke(service, "DescribeContinuousBackups", """{"TableName":"authz-table"}""").Split("\"RecoveryPeriodInDays\"")[0];
     }
 
     private static string Invoke(Lockbox.Protocols.IJsonService service, string operation, string body)
