@@ -530,7 +530,7 @@ internal sealed partial class BackupOperations : IDisposable
     {
         try
         {
-            _changeLog.Trim(_catalog.All);
+            _changeLog.Trim(_catalog.All.ToList());
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
