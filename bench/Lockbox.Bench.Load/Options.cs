@@ -28,6 +28,7 @@ internal sealed class Options
     public bool KeepTables { get; set; }
 
     public string? StreamViewType { get; set; }
+    public bool GlobalIndex { get; set; }
     public bool SignCheck { get; set; }
     public bool Help { get; set; }
 
@@ -52,6 +53,7 @@ internal sealed class Options
           --seed N              random seed for keys
           --keep-tables         do not delete the bench tables at the end
           --stream VIEW         create the bench table with a stream (KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES)
+          --gsi                 create the bench table with a global secondary index on name (projection ALL)
           --bare-server PORT    run a minimal Kestrel server on 127.0.0.1:PORT answering a fixed
                                 DynamoDB-shaped JSON body (usable as an --endpoint) and nothing else
         """;
@@ -109,6 +111,7 @@ internal sealed class Options
                 case "--seed": o.Seed = ParseInt(a, Next()); break;
                 case "--keep-tables": o.KeepTables = true; break;
                 case "--stream": o.StreamViewType = Next(); break;
+                case "--gsi": o.GlobalIndex = true; break;
                 case "--bare-server": o.BareServerPort = ParseInt(a, Next()); break;
                 case "--sign-check": o.SignCheck = true; break;
                 case "-h" or "--help": o.Help = true; break;

@@ -84,7 +84,7 @@ try
         }
 
         string table = "bench_" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 6));
-        var w = new Workload(table, o.Items) { StreamViewType = o.StreamViewType };
+        var w = new Workload(table, o.Items) { StreamViewType = o.StreamViewType, GlobalIndex = o.GlobalIndex };
         try
         {
             var sw = Stopwatch.StartNew();

@@ -36,10 +36,15 @@ internal sealed class Workload
 
     public string CreateTableJson() =>
         "{\"TableName\":" + _tableJson +
-        ",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}]" +
+        ",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}" +
+        (GlobalIndex ? ",{\"AttributeName\":\"name\",\"AttributeType\":\"S\"}]" : "]") +
         ",\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}]" +
         ",\"BillingMode\":\"PAY_PER_REQUEST\"" +
+        (GlobalIndex ? ",\"GlobalSecondaryIndexes\":[{\"IndexName\":\"by-name\",\"KeySchema\":[{\"AttributeName\":\"name\",\"KeyType\":\"HASH\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}]" : "") +
         (StreamViewType is null ? "" : ",\"StreamSpecification\":{\"StreamEnabled\":true,\"StreamViewType\":\"" + StreamViewType + "\"}") + "}";
+
+    /// <summary>When set, the bench table has a global secondary index on name (to measure its cost).</summary>
+    public bool GlobalIndex { get; init; }
 
     /// <summary>When set, the bench table has a stream of this view type (to measure its cost).</summary>
     public string? StreamViewType { get; init; }

@@ -28,6 +28,7 @@ internal sealed class BackupStore
     private readonly MasterKey _masterKey;
     private readonly ItemStore _items;
     private readonly Keyspace _backups;
+    private long _lastArnMillis;
 
     public BackupStore(IStorageEngine storage, MasterKey masterKey, ItemStore items)
     {
@@ -37,10 +38,25 @@ internal sealed class BackupStore
         _backups = storage.OpenKeyspace("dynamodb-backups");
     }
 
-    /// <summary>arn:aws:dynamodb:{region}:{account}:table/{name}/backup/{14-digit epoch millis}-{8 hex}, as DynamoDB.</summary>
-    public static string NewArn(TableDefinition table, DateTimeOffset now) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{table.Arn}/backup/{now.ToUnixTimeMilliseconds():D14}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}");
+    /// <summary>
+    /// arn:aws:dynamodb:{region}:{account}:table/{name}/backup/{14-digit epoch millis}-{8 hex}, as
+    /// DynamoDB. The millisecond part strictly increases within a process, so two backups taken in
+    /// the same millisecond still list (ARN order) in the order they were created.
+    /// </summary>
+    public string NewArn(TableDefinition table, DateTimeOffset now)
+    {
+        long millis;
+        long last;
+        do
+        {
+            last = Interlocked.Read(ref _lastArnMillis);
+            millis = Math.Max(now.ToUnixTimeMilliseconds(), last + 1);
+        }
+        while (Interlocked.CompareExchange(ref _lastArnMillis, millis, last) != last);
+
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{table.Arn}/backup/{millis:D14}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}");
+    }
 
     /// <summary>
     /// Copies the table's items from one snapshot into a new backup, in several commits. The
