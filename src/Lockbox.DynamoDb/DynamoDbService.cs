@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Lockbox.Common;
 using Lockbox.DynamoDb.Api;
+using Lockbox.DynamoDb.Capacity;
 using Lockbox.DynamoDb.Items;
 using Lockbox.DynamoDb.Operations;
 using Lockbox.DynamoDb.Tables;
@@ -23,16 +24,30 @@ public sealed class DynamoDbService : IJsonService, IDisposable
     private readonly ItemOperations _items;
     private readonly ReadOperations _reads;
     private readonly BatchOperations _batches;
+    private readonly TagOperations _tags;
+    private readonly AccountOperations _account;
 
     public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time)
+        : this(storage, masterKey, authorizer, time, new DynamoDbOptions())
     {
+    }
+
+    public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time, DynamoDbOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         _catalog = new TableCatalog(storage, masterKey);
         var store = new ItemStore(_catalog);
+        Limiter = new ThroughputLimiter(time, options.BurstSeconds);
         _tables = new TableOperations(_catalog, store, authorizer, time);
-        _items = new ItemOperations(_catalog, store, authorizer);
-        _reads = new ReadOperations(_catalog, store, authorizer);
-        _batches = new BatchOperations(_catalog, store, authorizer);
+        _items = new ItemOperations(_catalog, store, authorizer, Limiter);
+        _reads = new ReadOperations(_catalog, store, authorizer, Limiter);
+        _batches = new BatchOperations(_catalog, store, authorizer, Limiter);
+        _tags = new TagOperations(_catalog, authorizer);
+        _account = new AccountOperations(authorizer);
     }
+
+    /// <summary>Provisioned-throughput throttling, shared by every operation (transactions call it too).</summary>
+    public ThroughputLimiter Limiter { get; }
 
     /// <summary>Every operation this service answers; the authorization meta-test walks this list.</summary>
     public static IReadOnlyList<string> Operations { get; } =
@@ -40,6 +55,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         "CreateTable", "DescribeTable", "ListTables", "UpdateTable", "DeleteTable",
         "PutItem", "GetItem", "UpdateItem", "DeleteItem",
         "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+        "TagResource", "UntagResource", "ListTagsOfResource", "DescribeEndpoints", "DescribeLimits",
     ];
 
     public string TargetPrefix => "DynamoDB_20120810";
@@ -93,6 +109,21 @@ public sealed class DynamoDbService : IJsonService, IDisposable
                 break;
             case "BatchWriteItem":
                 _batches.BatchWriteItem(RequestReader.Read(body, context.BatchWriteItemRequest), caller, writer);
+                break;
+            case "TagResource":
+                _tags.TagResource(RequestReader.Read(body, context.TagResourceRequest), caller, writer);
+                break;
+            case "UntagResource":
+                _tags.UntagResource(RequestReader.Read(body, context.UntagResourceRequest), caller, writer);
+                break;
+            case "ListTagsOfResource":
+                _tags.ListTagsOfResource(RequestReader.Read(body, context.ListTagsOfResourceRequest), caller, writer);
+                break;
+            case "DescribeEndpoints":
+                _account.DescribeEndpoints(RequestReader.Read(body, context.EmptyRequest), caller, writer);
+                break;
+            case "DescribeLimits":
+                _account.DescribeLimits(RequestReader.Read(body, context.EmptyRequest), caller, writer);
                 break;
             default:
                 throw new AwsServiceException(DynamoDbErrors.ServiceNamespace, "UnknownOperationException", null);

@@ -91,6 +91,7 @@ public sealed class LockboxServer : IAsyncDisposable
                 Time = options.Time,
                 LoggerFactory = loggerFactory,
                 DataDirectory = dataDirectory,
+                DynamoDbBurstSeconds = options.DynamoDbBurstSeconds,
             };
             services = (options.ServiceFactory ?? ServiceComposition.CreateJsonServices)(context);
             HostLog.Services(logger, services.Count, string.Join(", ", services.Select(s => s.TargetPrefix)));

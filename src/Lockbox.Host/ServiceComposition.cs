@@ -16,7 +16,8 @@ public static class ServiceComposition
         ArgumentNullException.ThrowIfNull(context);
         return
         [
-            new DynamoDbService(context.Storage, context.MasterKey, context.Authorizer, context.Time),
+            new DynamoDbService(context.Storage, context.MasterKey, context.Authorizer, context.Time,
+                new DynamoDbOptions { BurstSeconds = context.DynamoDbBurstSeconds }),
         ];
     }
 }

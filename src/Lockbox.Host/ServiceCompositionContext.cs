@@ -29,6 +29,9 @@ public sealed class ServiceCompositionContext
     /// <summary>Where services create their loggers.</summary>
     public required ILoggerFactory LoggerFactory { get; init; }
 
+    /// <summary>Seconds of unused provisioned capacity a DynamoDB table keeps as burst (300 unless a test shortens it).</summary>
+    public double DynamoDbBurstSeconds { get; init; } = DynamoDb.Capacity.ThroughputLimiter.DefaultBurstSeconds;
+
     /// <summary>The data directory (services may keep files below it).</summary>
     public required string DataDirectory { get; init; }
 }

@@ -25,6 +25,10 @@ namespace Lockbox.DynamoDb.Api;
 [JsonSerializable(typeof(ScanRequest))]
 [JsonSerializable(typeof(BatchGetItemRequest))]
 [JsonSerializable(typeof(BatchWriteItemRequest))]
+[JsonSerializable(typeof(TagResourceRequest))]
+[JsonSerializable(typeof(UntagResourceRequest))]
+[JsonSerializable(typeof(ListTagsOfResourceRequest))]
+[JsonSerializable(typeof(EmptyRequest))]
 internal sealed partial class DynamoDbJsonContext : JsonSerializerContext
 {
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using Lockbox.Common;
 using Lockbox.DynamoDb.Api;
+using Lockbox.DynamoDb.Capacity;
 using Lockbox.DynamoDb.Expressions;
 using Lockbox.DynamoDb.Items;
 using Lockbox.DynamoDb.Tables;
@@ -11,7 +12,7 @@ using Lockbox.Storage;
 namespace Lockbox.DynamoDb.Operations;
 
 /// <summary>Query and Scan: key-range reads with filters, projections, Limit and 1 MB pages.</summary>
-internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer)
+internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer, ThroughputLimiter limiter)
 {
     /// <summary>DynamoDB stops a page once the items read add up to 1 MB.</summary>
     public const int MaxPageBytes = 1024 * 1024;
@@ -71,6 +72,7 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
 
         var startKey = request.ExclusiveStartKey is null ? null : CheckStartKey(table, request.ExclusiveStartKey);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Query", definition.Arn));
+        limiter.AdmitRead(table);
 
         var partitionPrefix = ItemStore.PartitionPrefix(table, keyCondition.PartitionValue);
         var range = SortKeyRange(partitionPrefix, keyCondition.SortKey);
@@ -133,6 +135,7 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         CheckNoIndex(request.IndexName);
         var startKey = request.ExclusiveStartKey is null ? null : CheckStartKey(table, request.ExclusiveStartKey);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Scan", table.Definition.Arn));
+        limiter.AdmitRead(table);
 
         var range = SegmentRange(table, request.Segment ?? 0, request.TotalSegments ?? 1);
         if (startKey is not null)
@@ -210,9 +213,12 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         return result;
     }
 
-    private static void WritePage(Utf8JsonWriter writer, TableRuntime table, ReadResult page, string select,
+    private void WritePage(Utf8JsonWriter writer, TableRuntime table, ReadResult page, string select,
         ProjectionExpression? projection, string? returnConsumedCapacity, bool consistent)
     {
+        // Query and Scan round the summed size of every item read (filtered out or not) up to 4 KB once.
+        var usage = CapacityUsage.ForTable(table.Definition.TableName, ConsumedCapacity.ReadUnits(page.ScannedBytes, consistent), isRead: true);
+        limiter.Charge(table, usage);
         writer.WriteStartObject();
         if (select != "COUNT")
         {
@@ -233,8 +239,7 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             AttributeValueJson.WriteItem(writer, page.LastKey);
         }
 
-        ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, table.Definition.TableName,
-            ConsumedCapacity.ReadUnits(page.ScannedBytes, consistent), isRead: true);
+        ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, usage);
         writer.WriteEndObject();
     }
 

@@ -25,6 +25,9 @@ public sealed class TableRuntime : IDisposable
 
     public DataKey DataKey { get; }
 
+    /// <summary>Provisioned-throughput buckets (set by the throughput limiter; null until a provisioned table is used).</summary>
+    public Capacity.ThroughputBuckets? Throughput { get; set; }
+
     /// <summary>8-byte big-endian storage id; every item key of this table starts with it.</summary>
     public byte[] StoragePrefix { get; }
 
@@ -32,6 +35,9 @@ public sealed class TableRuntime : IDisposable
     public bool CountersLoaded { get; private set; }
 
     public object CounterLock { get; } = new();
+
+    /// <summary>Serializes read-copy-update changes of <see cref="Definition"/> (UpdateTable, TagResource, UntagResource).</summary>
+    public Lock DefinitionLock { get; } = new();
 
     public long ItemCount => Interlocked.Read(ref _itemCount);
     public long SizeBytes => Interlocked.Read(ref _sizeBytes);

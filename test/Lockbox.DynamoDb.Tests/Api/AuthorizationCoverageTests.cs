@@ -34,6 +34,11 @@ public sealed class AuthorizationCoverageTests : IDisposable
         ["Scan"] = ("""{"TableName":"authz-table"}""", TableArn),
         ["BatchGetItem"] = ("""{"RequestItems":{"authz-table":{"Keys":[{"pk":{"S":"k"}}]}}}""", TableArn),
         ["BatchWriteItem"] = ("""{"RequestItems":{"authz-table":[{"PutRequest":{"Item":{"pk":{"S":"new"}}}}]}}""", TableArn),
+        ["TagResource"] = ("""{"ResourceArn":"arn:aws:dynamodb:us-east-1:123456789012:table/authz-table","Tags":[{"Key":"new","Value":"v"}]}""", TableArn),
+        ["UntagResource"] = ("""{"ResourceArn":"arn:aws:dynamodb:us-east-1:123456789012:table/authz-table","TagKeys":["team"]}""", TableArn),
+        ["ListTagsOfResource"] = ("""{"ResourceArn":"arn:aws:dynamodb:us-east-1:123456789012:table/authz-table"}""", TableArn),
+        ["DescribeEndpoints"] = ("{}", "*"),
+        ["DescribeLimits"] = ("{}", "*"),
     };
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "lockbox-authz-" + Guid.NewGuid().ToString("N"));
@@ -44,7 +49,7 @@ public sealed class AuthorizationCoverageTests : IDisposable
     {
         _storage = RocksDbStorageEngine.Open(_directory);
         using var setup = new DynamoDbService(_storage, _masterKey, new RootOnlyAuthorizer(), TimeProvider.System);
-        Invoke(setup, "CreateTable", """{"TableName":"authz-table","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}""");
+        Invoke(setup, "CreateTable", """{"TableName":"authz-table","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST","Tags":[{"Key":"team","Value":"a"}]}""");
         Invoke(setup, "PutItem", """{"TableName":"authz-table","Item":{"pk":{"S":"k"},"v":{"N":"1"}}}""");
     }
 
@@ -79,7 +84,8 @@ public sealed class AuthorizationCoverageTests : IDisposable
     {
         using var service = new DynamoDbService(_storage, _masterKey, new RootOnlyAuthorizer(), TimeProvider.System);
         return Invoke(service, "ListTables", "{}") + Invoke(service, "Scan", """{"TableName":"authz-table"}""")
-            + Invoke(service, "DescribeTable", """{"TableName":"authz-table"}""").Split("\"TableStatus\"")[0];
+            + Invoke(service, "DescribeTable", """{"TableName":"authz-table"}""").Split("\"TableStatus\"")[0]
+            + Invoke(service, "ListTagsOfResource", $$"""{"ResourceArn":"{{TableArn}}"}""");
     }
 
     private static string Invoke(DynamoDbService service, string operation, string body)
