@@ -38,7 +38,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         _catalog = new TableCatalog(storage, masterKey);
         var store = new ItemStore(_catalog);
         Limiter = new ThroughputLimiter(time, options.BurstSeconds);
-        _tables = new TableOperations(_catalog, store, authorizer, time);
+        _tables = new TableOperations(_catalog, store, authorizer, time, Limiter);
         _items = new ItemOperations(_catalog, store, authorizer, Limiter);
         _reads = new ReadOperations(_catalog, store, authorizer, Limiter);
         _batches = new BatchOperations(_catalog, store, authorizer, Limiter);

@@ -8,7 +8,8 @@ using Lockbox.DynamoDb.Values;
 namespace Lockbox.DynamoDb.Operations;
 
 /// <summary>CreateTable, DescribeTable, ListTables, UpdateTable and DeleteTable.</summary>
-internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer, TimeProvider time)
+internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer, TimeProvider time,
+    Capacity.ThroughputLimiter limiter)
 {
     private const long MaxCapacityUnits = 1_000_000_000_000;
 
@@ -198,6 +199,9 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         {
             ApplyUpdate(request, caller, table);
         }
+
+        // New provisioned rates apply from now on, not from the table's next request.
+        limiter.For(table);
 
         store.EnsureCounters(table);
         writer.WriteStartObject();
