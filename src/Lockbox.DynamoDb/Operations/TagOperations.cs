@@ -74,8 +74,9 @@ internal sealed class TagOperations(TableCatalog catalog, IRequestAuthorizer aut
             catalog.Update(table, changed);
         }
 
-        writer.WriteStartObject();
-        writer.WriteEndObject();
+        // DynamoDB answers TagResource and UntagResource with an empty body (SDKs skip reading it,
+        // so a "{}" would fail their CRC32 check).
+        _ = writer;
     }
 
     public void UntagResource(UntagResourceRequest request, CallerContext caller, Utf8JsonWriter writer)
@@ -113,8 +114,9 @@ internal sealed class TagOperations(TableCatalog catalog, IRequestAuthorizer aut
             }
         }
 
-        writer.WriteStartObject();
-        writer.WriteEndObject();
+        // DynamoDB answers TagResource and UntagResource with an empty body (SDKs skip reading it,
+        // so a "{}" would fail their CRC32 check).
+        _ = writer;
     }
 
     public void ListTagsOfResource(ListTagsOfResourceRequest request, CallerContext caller, Utf8JsonWriter writer)

@@ -26,6 +26,9 @@ public sealed class LockboxServerOptions
 
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>More <c>serve</c> arguments, e.g. <c>--dynamodb-burst-seconds 1</c>.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
     /// <summary>Options with freshly generated root credentials passed through the environment.</summary>
     public static LockboxServerOptions WithGeneratedCredentials(string? dataDirectory = null) => new()
     {
@@ -163,6 +166,10 @@ public sealed class LockboxServer : IAsyncDisposable
         psi.ArgumentList.Add(_options.AccountId);
         psi.ArgumentList.Add("--region");
         psi.ArgumentList.Add(_options.Region);
+        foreach (var argument in _options.ExtraArguments)
+        {
+            psi.ArgumentList.Add(argument);
+        }
 
         // Nothing from the developer's machine may decide which credentials the server uses.
         psi.Environment.Remove("LOCKBOX_ROOT_ACCESS_KEY_ID");
