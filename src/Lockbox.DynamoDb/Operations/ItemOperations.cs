@@ -40,9 +40,8 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
 
         var item = store.Get(table, ItemStore.StorageKey(table, request.Key!));
         var consistent = request.ConsistentRead ?? false;
-        var usage = CapacityUsage.ForTable(table.Definition.TableName,
-            ConsumedCapacity.ReadUnits(item is null ? 0 : ItemSize.Of(item), consistent), isRead: true);
-        limiter.Charge(table, usage);
+        var units = ConsumedCapacity.ReadUnits(item is null ? 0 : ItemSize.Of(item), consistent);
+        limiter.Charge(table, units, isRead: true);
         writer.WriteStartObject();
         if (item is not null)
         {
@@ -50,7 +49,11 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
             AttributeValueJson.WriteItem(writer, projection is null ? item : projection.Apply(item));
         }
 
-        ConsumedCapacity.WriteProperty(writer, request.ReturnConsumedCapacity, usage);
+        if (ConsumedCapacity.IsRequested(request.ReturnConsumedCapacity))
+        {
+            ConsumedCapacity.WriteProperty(writer, request.ReturnConsumedCapacity, CapacityUsage.ForTable(table.Definition.TableName, units, isRead: true));
+        }
+
         writer.WriteEndObject();
     }
 
@@ -235,8 +238,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
     private void WriteResponse(Utf8JsonWriter writer, TableRuntime table, Dictionary<string, AttributeValue>? attributes,
         string? returnConsumedCapacity, double units)
     {
-        var usage = CapacityUsage.ForTable(table.Definition.TableName, units, isRead: false);
-        limiter.Charge(table, usage);
+        limiter.Charge(table, units, isRead: false);
         writer.WriteStartObject();
         if (attributes is { Count: > 0 })
         {
@@ -244,7 +246,10 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
             AttributeValueJson.WriteItem(writer, attributes);
         }
 
-        ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, usage);
+        if (ConsumedCapacity.IsRequested(returnConsumedCapacity))
+        {
+            ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, CapacityUsage.ForTable(table.Definition.TableName, units, isRead: false));
+        }
         writer.WriteEndObject();
     }
 

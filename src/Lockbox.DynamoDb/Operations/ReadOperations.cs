@@ -217,8 +217,8 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         ProjectionExpression? projection, string? returnConsumedCapacity, bool consistent)
     {
         // Query and Scan round the summed size of every item read (filtered out or not) up to 4 KB once.
-        var usage = CapacityUsage.ForTable(table.Definition.TableName, ConsumedCapacity.ReadUnits(page.ScannedBytes, consistent), isRead: true);
-        limiter.Charge(table, usage);
+        var units = ConsumedCapacity.ReadUnits(page.ScannedBytes, consistent);
+        limiter.Charge(table, units, isRead: true);
         writer.WriteStartObject();
         if (select != "COUNT")
         {
@@ -239,7 +239,10 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             AttributeValueJson.WriteItem(writer, page.LastKey);
         }
 
-        ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, usage);
+        if (ConsumedCapacity.IsRequested(returnConsumedCapacity))
+        {
+            ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, CapacityUsage.ForTable(table.Definition.TableName, units, isRead: true));
+        }
         writer.WriteEndObject();
     }
 
