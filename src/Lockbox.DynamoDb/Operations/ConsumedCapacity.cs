@@ -70,6 +70,15 @@ public static class ConsumedCapacity
         WriteValue(writer, mode!, usage);
     }
 
+    /// <summary>Writes <c>"ConsumedCapacity": {...}</c> for a table without indexes when the request asked for it.</summary>
+    public static void WriteProperty(Utf8JsonWriter writer, string? mode, string tableName, double units, bool isRead)
+    {
+        if (IsRequested(mode))
+        {
+            WriteProperty(writer, mode, CapacityUsage.ForTable(tableName, units, isRead));
+        }
+    }
+
     /// <summary>Writes <c>"ConsumedCapacity": [...]</c> (batch and transaction operations) when the request asked for it.</summary>
     public static void WriteArrayProperty(Utf8JsonWriter writer, string? mode, IEnumerable<CapacityUsage> usages)
     {
