@@ -99,9 +99,24 @@ internal static class ServeCommand
             DefaultValueFactory = _ => LogLevel.Information,
         };
 
+        var burstSeconds = new Option<double>("--dynamodb-burst-seconds")
+        {
+            Description = "Seconds of unused provisioned capacity a table keeps as burst capacity (DynamoDB: 300). For tests that must exhaust a table's capacity quickly.",
+            HelpName = "seconds",
+            DefaultValueFactory = _ => LockboxServerOptions.DefaultDynamoDbBurstSeconds,
+        };
+        burstSeconds.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (!(value >= 0 && value <= 86_400))
+            {
+                result.AddError($"--dynamodb-burst-seconds '{value}' is not valid: use 0 to 86400 seconds.");
+            }
+        });
+
         var command = new Command("serve", $"Run the server. Root credentials come from {AccessKeyVariable} / {SecretVariable} when set, else are generated on first start.")
         {
-            listen, data, accountId, region, ttlSweepInterval, logLevel,
+            listen, data, accountId, region, ttlSweepInterval, logLevel, burstSeconds,
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(
@@ -111,12 +126,13 @@ internal static class ServeCommand
             parse.GetValue(region)!,
             TimeSpan.FromSeconds(parse.GetValue(ttlSweepInterval)),
             parse.GetValue(logLevel),
+            parse.GetValue(burstSeconds),
             cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(string[] listen, string data, string? accountId, string region, TimeSpan ttlSweepInterval, LogLevel logLevel,
-        CancellationToken cancellationToken)
+        double burstSeconds, CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(logLevel)
@@ -134,6 +150,7 @@ internal static class ServeCommand
             AccountId = accountId,
             Region = region,
             TimeToLiveSweepInterval = ttlSweepInterval,
+            DynamoDbBurstSeconds = burstSeconds,
             RootAccessKeyId = NullIfEmpty(Environment.GetEnvironmentVariable(AccessKeyVariable)),
             RootSecretAccessKey = NullIfEmpty(Environment.GetEnvironmentVariable(SecretVariable)),
         };

@@ -24,4 +24,6 @@ public sealed class CallerContext
     public IPAddress? SourceIp { get; init; }
     public string? UserAgent { get; init; }
     public bool SecureTransport { get; init; }
+    /// <summary>The Host header the client sent (host[:port]); what DescribeEndpoints answers with.</summary>
+    public string? Host { get; init; }
 }

@@ -23,6 +23,12 @@ public sealed class DynamoDbEngineOptions
     /// <summary>Largest share of wall-clock time a TTL sweep may spend working.</summary>
     public double TimeToLiveDutyCycle { get; init; } = 0.2;
 
+    /// <summary>
+    /// How many seconds of unused provisioned capacity a table keeps as burst capacity (DynamoDB:
+    /// 300; tests shorten it with <c>lockbox serve --dynamodb-burst-seconds</c>).
+    /// </summary>
+    public double BurstSeconds { get; init; } = Capacity.ThroughputLimiter.DefaultBurstSeconds;
+
     /// <summary>Told about a failure of background work (which then carries on at its next round).</summary>
     public Action<string, Exception>? OnBackgroundError { get; init; }
 }
@@ -54,6 +60,7 @@ public sealed class DynamoDbEngine : IDisposable
         Streams = new StreamStore(storage, masterKey, time);
         Items.AddObserver(Streams);
         IndexBackfill = new IndexBackfill(Catalog, Items);
+        Limiter = new Capacity.ThroughputLimiter(time, _options.BurstSeconds);
         Transactions = new TransactionEngine(Items, new TransactionTokens(storage, time));
         TimeToLive = new TimeToLiveSweeper(Catalog, Items, time) { MaxDutyCycle = _options.TimeToLiveDutyCycle };
     }
@@ -73,6 +80,9 @@ public sealed class DynamoDbEngine : IDisposable
 
     /// <summary>TransactWriteItems / TransactGetItems (and PartiQL's ExecuteTransaction).</summary>
     public TransactionEngine Transactions { get; }
+
+    /// <summary>Provisioned-throughput throttling, shared by every operation.</summary>
+    public Capacity.ThroughputLimiter Limiter { get; }
 
     /// <summary>Builds global secondary indexes added to existing tables.</summary>
     public IndexBackfill IndexBackfill { get; }

@@ -35,6 +35,30 @@ public static class DynamoDbErrors
     public static AwsServiceException ResourceInUse(string message) =>
         new(DynamoDbNamespace, "ResourceInUseException", message);
 
+    /// <summary>A provisioned table's (or index's) read or write capacity, burst included, is spent.</summary>
+    public static AwsServiceException ProvisionedThroughputExceeded(string resourceArn, bool isRead, bool isIndex = false) =>
+        new ProvisionedThroughputExceededException(resourceArn,
+            (isIndex ? "Index" : "Table") + (isRead ? "Read" : "Write") + "ProvisionedThroughputExceeded");
+
+    /// <summary>
+    /// ProvisionedThroughputExceededException with DynamoDB's message and the ThrottlingReasons
+    /// member DynamoDB added in 2025 (reason and the throttled resource's ARN).
+    /// </summary>
+    private sealed class ProvisionedThroughputExceededException(string resourceArn, string reason)
+        : AwsServiceException(DynamoDbNamespace, "ProvisionedThroughputExceededException",
+            "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.")
+    {
+        public override void WriteExtraJsonMembers(Utf8JsonWriter writer)
+        {
+            writer.WriteStartArray("ThrottlingReasons");
+            writer.WriteStartObject();
+            writer.WriteString("reason", reason);
+            writer.WriteString("resource", resourceArn);
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+        }
+    }
+
     public static AwsServiceException ConditionalCheckFailed(IReadOnlyDictionary<string, AttributeValue>? item) =>
         new ConditionalCheckFailedException(item);
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Lockbox.Common;
 using Lockbox.DynamoDb.Api;
+using Lockbox.DynamoDb.Capacity;
 using Lockbox.DynamoDb.Items;
 using Lockbox.DynamoDb.Operations;
 using Lockbox.DynamoDb.PartiQL;
@@ -32,10 +33,19 @@ public sealed class DynamoDbService : IJsonService, IDisposable
     private readonly PartiQLOperations _partiql;
     private readonly TransactionOperations _transactions;
     private readonly BackupOperations _backups;
+    private readonly TagOperations _tags;
+    private readonly AccountOperations _account;
 
     /// <summary>A service over an engine of its own (no background work), disposed with the service.</summary>
     public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time)
-        : this(new DynamoDbEngine(storage, masterKey, time), authorizer, ownsEngine: true)
+        : this(storage, masterKey, authorizer, time, new DynamoDbOptions())
+    {
+    }
+
+    /// <summary>A service over an engine of its own (no background work) with these settings.</summary>
+    public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time, DynamoDbOptions options)
+        : this(new DynamoDbEngine(storage, masterKey, time, new DynamoDbEngineOptions { BurstSeconds = options.BurstSeconds }),
+            authorizer, ownsEngine: true)
     {
     }
 
@@ -47,11 +57,13 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         _ownsEngine = ownsEngine;
         var catalog = engine.Catalog;
         var store = engine.Items;
-        _tables = new TableOperations(catalog, store, authorizer, engine.Time, engine.IndexBackfill) { Streams = engine.Streams };
+        _tables = new TableOperations(catalog, store, authorizer, engine.Time, engine.Limiter, engine.IndexBackfill) { Streams = engine.Streams };
         _timeToLive = new TimeToLiveOperations(catalog, authorizer);
-        _items = new ItemOperations(catalog, store, authorizer, engine.ItemCollections);
-        _reads = new ReadOperations(catalog, store, authorizer);
-        _batches = new BatchOperations(catalog, store, authorizer, engine.ItemCollections);
+        _items = new ItemOperations(catalog, store, authorizer, engine.Limiter, engine.ItemCollections);
+        _reads = new ReadOperations(catalog, store, authorizer, engine.Limiter);
+        _batches = new BatchOperations(catalog, store, authorizer, engine.Limiter, engine.ItemCollections);
+        _tags = new TagOperations(catalog, authorizer);
+        _account = new AccountOperations(authorizer);
         _partiql = new PartiQLOperations(catalog, store, authorizer);
         _transactions = new TransactionOperations(catalog, engine.Transactions, authorizer);
         _backups = new BackupOperations(catalog, store, engine.MasterKey, authorizer, engine.Time,
@@ -60,6 +72,9 @@ public sealed class DynamoDbService : IJsonService, IDisposable
 
     /// <summary>Background restores (tests wait on them and inject faults through them).</summary>
     internal Backups.RestoreJobs RestoreJobs => _backups.Jobs;
+
+    /// <summary>Provisioned-throughput throttling, shared by every operation (transactions call it too).</summary>
+    public ThroughputLimiter Limiter => _engine.Limiter;
 
     /// <summary>Every operation this service answers; the authorization meta-test walks this list.</summary>
     public static IReadOnlyList<string> Operations { get; } =
@@ -72,6 +87,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         "TransactWriteItems", "TransactGetItems",
         "CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
         "UpdateContinuousBackups", "DescribeContinuousBackups", "RestoreTableToPointInTime",
+        "TagResource", "UntagResource", "ListTagsOfResource", "DescribeEndpoints", "DescribeLimits",
     ];
 
     /// <summary>Item collection accounting (tests lower its limit).</summary>
@@ -173,6 +189,21 @@ public sealed class DynamoDbService : IJsonService, IDisposable
                 break;
             case "RestoreTableToPointInTime":
                 _backups.RestoreTableToPointInTime(RequestReader.Read(body, context.RestoreTableToPointInTimeRequest), caller, writer);
+                break;
+            case "TagResource":
+                _tags.TagResource(RequestReader.Read(body, context.TagResourceRequest), caller, writer);
+                break;
+            case "UntagResource":
+                _tags.UntagResource(RequestReader.Read(body, context.UntagResourceRequest), caller, writer);
+                break;
+            case "ListTagsOfResource":
+                _tags.ListTagsOfResource(RequestReader.Read(body, context.ListTagsOfResourceRequest), caller, writer);
+                break;
+            case "DescribeEndpoints":
+                _account.DescribeEndpoints(RequestReader.Read(body, context.EmptyRequest), caller, writer);
+                break;
+            case "DescribeLimits":
+                _account.DescribeLimits(RequestReader.Read(body, context.EmptyRequest), caller, writer);
                 break;
             default:
                 throw new AwsServiceException(DynamoDbErrors.ServiceNamespace, "UnknownOperationException", null);

@@ -92,6 +92,7 @@ public sealed class LockboxServer : IAsyncDisposable
                 TimeToLiveSweepInterval = options.TimeToLiveSweepInterval,
                 LoggerFactory = loggerFactory,
                 DataDirectory = dataDirectory,
+                DynamoDbBurstSeconds = options.DynamoDbBurstSeconds,
             };
             services = (options.ServiceFactory ?? ServiceComposition.CreateJsonServices)(context);
             HostLog.Services(logger, services.Count, string.Join(", ", services.Select(s => s.TargetPrefix)));

@@ -42,6 +42,15 @@ public sealed class LockboxServerOptions
     /// <summary>Largest accepted request body, before and after decompression. Defaults to 16 MiB.</summary>
     public long MaxRequestBodyBytes { get; init; } = DefaultMaxRequestBodyBytes;
 
+    /// <summary>
+    /// Seconds of unused provisioned capacity a DynamoDB table keeps as burst capacity. DynamoDB
+    /// keeps 300; a shorter window lets tests exhaust a table's capacity quickly.
+    /// </summary>
+    public double DynamoDbBurstSeconds { get; init; } = DefaultDynamoDbBurstSeconds;
+
+    /// <summary>DynamoDB's burst window: five minutes.</summary>
+    public const double DefaultDynamoDbBurstSeconds = DynamoDb.Capacity.ThroughputLimiter.DefaultBurstSeconds;
+
     /// <summary>The clock for signatures, request times and records. Tests substitute their own.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
@@ -90,6 +99,11 @@ public sealed class LockboxServerOptions
         if (TimeToLiveSweepInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException("The TTL sweep interval must be positive.");
+        }
+
+        if (!(DynamoDbBurstSeconds >= 0 && DynamoDbBurstSeconds <= 86_400))
+        {
+            throw new ArgumentException("The DynamoDB burst window must be between 0 and 86400 seconds.");
         }
 
         if (MaxRequestBodyBytes < 1)

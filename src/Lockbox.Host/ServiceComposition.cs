@@ -26,6 +26,7 @@ public static class ServiceComposition
         var engine = new DynamoDbEngine(context.Storage, context.MasterKey, context.Time, new DynamoDbEngineOptions
         {
             TimeToLiveSweepInterval = context.TimeToLiveSweepInterval,
+            BurstSeconds = context.DynamoDbBurstSeconds,
             OnBackgroundError = (work, error) => BackgroundFailed(logger, work, error),
         });
         engine.StartBackgroundWork();

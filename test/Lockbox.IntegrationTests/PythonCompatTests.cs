@@ -39,7 +39,12 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
     [PythonFact]
     public Task Boto3SecondaryIndexes() => RunScriptAsync("boto3_indexes_compat.py");
 
-    private async Task RunScriptAsync(string script)
+    private Task RunScriptAsync(string script) =>
+        RunScriptAsync(script, fixture.Endpoint, fixture.AccessKey, fixture.SecretKey, fixture.Region, output, () => fixture.ServerOutput);
+
+    /// <summary>Runs one script of test/compat against <paramref name="endpoint"/>; fails the test unless it exits 0.</summary>
+    internal static async Task RunScriptAsync(string script, string endpoint, string accessKey, string secretKey, string region,
+        ITestOutputHelper output, Func<string> serverOutput)
     {
         var path = Path.Combine(LockboxServer.FindRepositoryRoot(), "test", "compat", script);
         Assert.True(File.Exists(path), "missing " + path);
@@ -64,11 +69,11 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
             {
                 psi.Environment.Remove(name);
             }
-            psi.Environment["AWS_ENDPOINT_URL"] = fixture.Endpoint;
-            psi.Environment["AWS_ACCESS_KEY_ID"] = fixture.AccessKey;
-            psi.Environment["AWS_SECRET_ACCESS_KEY"] = fixture.SecretKey;
-            psi.Environment["AWS_DEFAULT_REGION"] = fixture.Region;
-            psi.Environment["AWS_REGION"] = fixture.Region;
+            psi.Environment["AWS_ENDPOINT_URL"] = endpoint;
+            psi.Environment["AWS_ACCESS_KEY_ID"] = accessKey;
+            psi.Environment["AWS_SECRET_ACCESS_KEY"] = secretKey;
+            psi.Environment["AWS_DEFAULT_REGION"] = region;
+            psi.Environment["AWS_REGION"] = region;
             psi.Environment["AWS_CONFIG_FILE"] = config;
             psi.Environment["AWS_SHARED_CREDENTIALS_FILE"] = credentials;
             psi.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
@@ -124,11 +129,11 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
             output.WriteLine(text);
             if (timeout.IsCancellationRequested)
             {
-                Assert.Fail($"{script} timed out after {ScriptTimeout.TotalMinutes} min.\n{text}\n--- server output ---\n{Tail(fixture.ServerOutput)}");
+                Assert.Fail($"{script} timed out after {ScriptTimeout.TotalMinutes} min.\n{text}\n--- server output ---\n{Tail(serverOutput())}");
             }
             if (process.ExitCode != 0)
             {
-                Assert.Fail($"{script} exited {process.ExitCode}.\n{text}\n--- server output (tail) ---\n{Tail(fixture.ServerOutput)}");
+                Assert.Fail($"{script} exited {process.ExitCode}.\n{text}\n--- server output (tail) ---\n{Tail(serverOutput())}");
             }
         }
         finally
@@ -154,6 +159,7 @@ public sealed class PythonFactAttribute : FactAttribute
         Probe("aws", ["--version"]) ? null : "the aws CLI is not available");
 
     private bool _needsAwsCli;
+    private bool _needsServerProcess;
 
     public PythonFactAttribute() => Update();
 
@@ -167,8 +173,25 @@ public sealed class PythonFactAttribute : FactAttribute
         }
     }
 
+    /// <summary>The test starts its own Lockbox process, so it is skipped against LOCKBOX_TEST_ENDPOINT.</summary>
+    public bool NeedsServerProcess
+    {
+        get => _needsServerProcess;
+        set
+        {
+            _needsServerProcess = value;
+            Update();
+        }
+    }
+
     private void Update()
     {
+        if (_needsServerProcess && TestEnvironment.ExternalEndpoint is not null)
+        {
+            Skip = "Needs to start its own Lockbox process; skipped against LOCKBOX_TEST_ENDPOINT.";
+            return;
+        }
+
         var missing = MissingPython.Value ?? (_needsAwsCli ? MissingCli.Value : null);
         // In CI the test runs anyway and fails on the missing tool.
         Skip = missing is not null && !TestEnvironment.IsCi ? missing + " (skipped locally; CI=true makes this a failure)" : null;

@@ -6,7 +6,7 @@ import re
 import boto3
 from botocore.config import Config
 
-from compat_common import (check, check_equal, endpoint, expect_client_error, region, run_main, step,
+from compat_common import (check, check_equal, endpoint, expect_client_error, fail, region, run_main, step,
                            unique_table)
 
 FAST_WAIT = {"Delay": 1, "MaxAttempts": 90}
@@ -184,6 +184,50 @@ def main():
         fail("expected ResourceNotFoundException")
     except ddb.exceptions.ResourceNotFoundException:
         pass  # modelled exception class resolved from the error code
+
+    step("tags: tag_resource, list_tags_of_resource paginator, untag_resource")
+    arn = description["TableArn"]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": f"k{i:02d}", "Value": f"v{i}"} for i in range(23)])
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "k00", "Value": "replaced"}])
+    pages = list(ddb.get_paginator("list_tags_of_resource").paginate(ResourceArn=arn))
+    check(len(pages) > 1, "list_tags_of_resource did not page")
+    tags = {t["Key"]: t["Value"] for page in pages for t in page["Tags"]}
+    check_equal(23, len(tags), "tag count")
+    check_equal("replaced", tags["k00"], "replaced tag value")
+    ddb.untag_resource(ResourceArn=arn, TagKeys=["k00", "k01"])
+    tags = [t for page in ddb.get_paginator("list_tags_of_resource").paginate(ResourceArn=arn) for t in page["Tags"]]
+    check_equal(21, len(tags), "tag count after untag")
+    expect_client_error(lambda: ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "aws:x", "Value": "y"}]),
+                        "ValidationException",
+                        "One or more parameter values were invalid: Tag keys starting with 'aws:' are reserved for system use")
+    missing_arn = arn.rsplit("/", 1)[0] + "/" + missing_table
+    expect_client_error(lambda: ddb.list_tags_of_resource(ResourceArn=missing_arn), "ResourceNotFoundException",
+                        f"Requested resource not found: ResourcArn: {missing_arn} not found")
+
+    step("describe_endpoints, describe_limits")
+    endpoints = ddb.describe_endpoints()["Endpoints"]
+    check_equal(1, len(endpoints), "endpoint count")
+    check_equal(1440, endpoints[0]["CachePeriodInMinutes"], "CachePeriodInMinutes")
+    check_equal(endpoint().split("://", 1)[1].rstrip("/"), endpoints[0]["Address"], "endpoint address")
+    limits = ddb.describe_limits()
+    check_equal(40000, limits["TableMaxWriteCapacityUnits"], "TableMaxWriteCapacityUnits")
+
+    step("table class, deletion protection, SSE")
+    updated = ddb.update_table(TableName=table, TableClass="STANDARD_INFREQUENT_ACCESS", DeletionProtectionEnabled=True)
+    check_equal("STANDARD_INFREQUENT_ACCESS", updated["TableDescription"]["TableClassSummary"]["TableClass"], "TableClass")
+    expect_client_error(lambda: ddb.delete_table(TableName=table), "ValidationException",
+                        "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
+    updated = ddb.update_table(TableName=table, DeletionProtectionEnabled=False, SSESpecification={"Enabled": True, "SSEType": "KMS"})
+    check_equal("ENABLED", updated["TableDescription"]["SSEDescription"]["Status"], "SSE status")
+    check(updated["TableDescription"]["SSEDescription"]["KMSMasterKeyArn"].startswith("arn:aws:kms:us-east-1:"), "KMS key ARN")
+
+    step("return_consumed_capacity")
+    put = ddb.put_item(TableName=table, Item={"pk": {"S": "cap"}, "sk": {"N": "1"}, "v": {"S": "x" * 2000}},
+                       ReturnConsumedCapacity="INDEXES")
+    check_equal(2.0, put["ConsumedCapacity"]["CapacityUnits"], "2 KB put costs 2 write units")
+    check_equal(2.0, put["ConsumedCapacity"]["Table"]["CapacityUnits"], "table part")
+    got = ddb.get_item(TableName=table, Key={"pk": {"S": "cap"}, "sk": {"N": "1"}}, ReturnConsumedCapacity="TOTAL")
+    check_equal(0.5, got["ConsumedCapacity"]["CapacityUnits"], "eventually consistent get costs half a unit")
 
     step("delete_table + waiter table_not_exists")
     deleted = ddb.delete_table(TableName=table)

@@ -34,6 +34,10 @@ namespace Lockbox.DynamoDb.Api;
 [JsonSerializable(typeof(RestoreTableFromBackupRequest))]
 [JsonSerializable(typeof(RestoreTableToPointInTimeRequest))]
 [JsonSerializable(typeof(UpdateContinuousBackupsRequest))]
+[JsonSerializable(typeof(TagResourceRequest))]
+[JsonSerializable(typeof(UntagResourceRequest))]
+[JsonSerializable(typeof(ListTagsOfResourceRequest))]
+[JsonSerializable(typeof(EmptyRequest))]
 internal sealed partial class DynamoDbJsonContext : JsonSerializerContext
 {
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Lockbox.Common;
 using Lockbox.DynamoDb.Api;
+using Lockbox.DynamoDb.Capacity;
 using Lockbox.DynamoDb.Expressions;
 using Lockbox.DynamoDb.Items;
 using Lockbox.DynamoDb.Tables;
@@ -9,7 +10,8 @@ using Lockbox.DynamoDb.Values;
 namespace Lockbox.DynamoDb.Operations;
 
 /// <summary>BatchGetItem and BatchWriteItem, authorized per table.</summary>
-internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer, ItemCollections collections)
+internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer, ThroughputLimiter limiter,
+    ItemCollections collections)
 {
     public const int MaxGetKeys = 100;
     public const int MaxWriteRequests = 25;
@@ -88,11 +90,14 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
         writer.WriteStartObject();
         writer.WriteStartObject("Responses");
         var unprocessed = new List<(string TableName, KeysAndAttributesDto Request, List<Dictionary<string, AttributeValue>> Keys)>();
-        var consumed = new List<(string TableName, double Units)>();
+        var consumed = new List<CapacityUsage>();
+        var processed = 0;
+        TableRuntime? throttled = null;
         foreach (var (table, keysRequest, projection) in plans)
         {
             var tableName = table.Definition.TableName;
             var consistent = keysRequest.ConsistentRead ?? false;
+            var minimum = ConsumedCapacity.ReadUnits(0, consistent);
             double units = 0;
             writer.WriteStartArray(tableName);
             List<Dictionary<string, AttributeValue>>? left = null;
@@ -104,9 +109,20 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
                     continue;
                 }
 
+                // A provisioned table whose read capacity is spent leaves its remaining keys unprocessed.
+                if (!limiter.TryTake(table, minimum, isRead: true))
+                {
+                    throttled ??= table;
+                    (left ??= []).Add(key);
+                    continue;
+                }
+
+                processed++;
                 var item = store.Get(table, ItemStore.StorageKey(table, key));
                 var size = item is null ? 0 : ItemSize.Of(item);
-                units += ConsumedCapacity.ReadUnits(size, consistent);
+                var itemUnits = ConsumedCapacity.ReadUnits(size, consistent);
+                limiter.Charge(table, itemUnits - minimum, isRead: true);
+                units += itemUnits;
                 if (item is not null)
                 {
                     responseBytes += size;
@@ -115,7 +131,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
             }
 
             writer.WriteEndArray();
-            consumed.Add((tableName, units));
+            consumed.Add(CapacityUsage.ForTable(tableName, units, isRead: true));
             if (left is not null)
             {
                 unprocessed.Add((tableName, keysRequest, left));
@@ -123,6 +139,12 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
         }
 
         writer.WriteEndObject();
+        if (processed == 0 && throttled is not null)
+        {
+            // DynamoDB throws only when throttling left nothing to return.
+            throw DynamoDbErrors.ProvisionedThroughputExceeded(throttled.Definition.Arn, isRead: true);
+        }
+
         writer.WriteStartObject("UnprocessedKeys");
         foreach (var (tableName, keysRequest, keys) in unprocessed)
         {
@@ -170,7 +192,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
         }
 
         writer.WriteEndObject();
-        WriteConsumed(writer, request.ReturnConsumedCapacity, consumed, isRead: true);
+        ConsumedCapacity.WriteArrayProperty(writer, request.ReturnConsumedCapacity, consumed);
         writer.WriteEndObject();
     }
 
@@ -233,13 +255,12 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
             throw DynamoDbErrors.Validation("Too many items requested for the BatchWriteItem call");
         }
 
-        var pending = new List<PendingWrite>();
-        var tables = new List<(TableRuntime Table, double Units)>();
+        var plans = new List<(TableRuntime Table, List<(WriteRequestDto Request, byte[] StorageKey)> Writes)>();
         foreach (var (tableName, writes) in request.RequestItems)
         {
             var table = catalog.FindActive(caller.Principal.AccountId, caller.Region, tableName) ?? throw DynamoDbErrors.ResourceNotFound();
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            double units = 0;
+            var planned = new List<(WriteRequestDto, byte[])>(writes.Count);
             foreach (var write in writes)
             {
                 byte[] storageKey;
@@ -247,45 +268,133 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
                 {
                     KeyValidation.CheckItemKey(table.Definition, put.Item!);
                     storageKey = ItemStore.StorageKey(table, put.Item!);
-                    units += ConsumedCapacity.WriteUnits(ItemSize.Of(put.Item!));
-                    pending.Add(new PendingWrite(table, storageKey, put.Item));
                 }
                 else
                 {
                     KeyValidation.CheckKey(table.Definition, write.DeleteRequest!.Key!);
                     storageKey = ItemStore.StorageKey(table, write.DeleteRequest.Key!);
-                    units += ConsumedCapacity.WriteUnits(0);
-                    pending.Add(new PendingWrite(table, storageKey, null));
                 }
 
                 if (!seen.Add(Convert.ToBase64String(storageKey)))
                 {
                     throw DynamoDbErrors.Validation("Provided list of item keys contains duplicates");
                 }
+
+                planned.Add((write, storageKey));
             }
 
-            tables.Add((table, units));
+            plans.Add((table, planned));
         }
 
-        foreach (var (table, _) in tables)
+        foreach (var (table, _) in plans)
         {
             authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:BatchWriteItem", table.Definition.Arn));
         }
 
-        store.WriteMany(pending);
+        // Admission: each write takes its estimated units (the new item's size) from its table's
+        // bucket; once a provisioned table's write capacity is spent, its remaining writes come
+        // back as UnprocessedItems. The estimate is corrected after the write (old item's size).
+        var admitted = new List<ItemWrite>();
+        var estimates = new List<double>();
+        var unprocessed = new List<(string TableName, List<WriteRequestDto> Writes)>();
+        TableRuntime? throttled = null;
+        foreach (var (table, writes) in plans)
+        {
+            List<WriteRequestDto>? left = null;
+            foreach (var (write, storageKey) in writes)
+            {
+                var item = write.PutRequest?.Item;
+                var estimate = ConsumedCapacity.WriteUnits(item is null ? 0 : ItemSize.Of(item));
+                if (!limiter.TryTake(table, estimate, isRead: false))
+                {
+                    throttled ??= table;
+                    (left ??= []).Add(write);
+                    continue;
+                }
+
+                admitted.Add(new ItemWrite(table, storageKey, _ => item));
+                estimates.Add(estimate);
+            }
+
+            if (left is not null)
+            {
+                unprocessed.Add((table.Definition.TableName, left));
+            }
+        }
+
+        if (admitted.Count == 0 && throttled is not null)
+        {
+            // DynamoDB throws only when throttling left nothing that could be done.
+            throw DynamoDbErrors.ProvisionedThroughputExceeded(throttled.Definition.Arn, isRead: false);
+        }
+
+        IReadOnlyList<WriteOutcome> outcomes;
+        try
+        {
+            outcomes = store.WriteAtomically(admitted);
+        }
+        catch
+        {
+            for (var i = 0; i < admitted.Count; i++)
+            {
+                limiter.Charge(admitted[i].Table, -estimates[i], isRead: false);
+            }
+
+            throw;
+        }
+
+        var usages = new Dictionary<TableRuntime, CapacityUsage>();
+        foreach (var (table, _) in plans)
+        {
+            usages[table] = new CapacityUsage(table.Definition.TableName, isRead: false);
+        }
+
+        for (var i = 0; i < admitted.Count; i++)
+        {
+            var (old, updated) = outcomes[i];
+            var units = ConsumedCapacity.WriteUnits(old is null ? 0 : ItemSize.Of(old), updated is null ? 0 : ItemSize.Of(updated));
+            var table = admitted[i].Table;
+            usages[table].TableUnits += units;
+            limiter.Charge(table, units - estimates[i], isRead: false);
+        }
 
         writer.WriteStartObject();
         writer.WriteStartObject("UnprocessedItems");
+        foreach (var (tableName, writes) in unprocessed)
+        {
+            writer.WriteStartArray(tableName);
+            foreach (var write in writes)
+            {
+                writer.WriteStartObject();
+                if (write.PutRequest is { } put)
+                {
+                    writer.WriteStartObject("PutRequest");
+                    writer.WritePropertyName("Item");
+                    AttributeValueJson.WriteItem(writer, put.Item!);
+                }
+                else
+                {
+                    writer.WriteStartObject("DeleteRequest");
+                    writer.WritePropertyName("Key");
+                    AttributeValueJson.WriteItem(writer, write.DeleteRequest!.Key!);
+                }
+
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
         writer.WriteEndObject();
-        WriteConsumed(writer, request.ReturnConsumedCapacity, tables.Select(t => (t.Table.Definition.TableName, t.Units)).ToList(), isRead: false);
+        ConsumedCapacity.WriteArrayProperty(writer, request.ReturnConsumedCapacity, plans.Select(p => usages[p.Table]));
         if (request.ReturnItemCollectionMetrics == "SIZE")
         {
-            WriteCollectionMetrics(writer, request.RequestItems, tables.Select(t => t.Table).ToList());
+            WriteCollectionMetrics(writer, request.RequestItems, plans.Select(p => p.Table).ToList());
         }
 
         writer.WriteEndObject();
     }
-
     /// <summary>ItemCollectionMetrics per table with local secondary indexes: one entry per collection written.</summary>
     private void WriteCollectionMetrics(Utf8JsonWriter writer, Dictionary<string, List<WriteRequestDto>> requestItems, List<TableRuntime> tables)
     {
@@ -316,19 +425,4 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
         writer.WriteEndObject();
     }
 
-    private static void WriteConsumed(Utf8JsonWriter writer, string? mode, List<(string TableName, double Units)> consumed, bool isRead)
-    {
-        if (!ConsumedCapacity.IsRequested(mode))
-        {
-            return;
-        }
-
-        writer.WriteStartArray("ConsumedCapacity");
-        foreach (var (tableName, units) in consumed)
-        {
-            ConsumedCapacity.WriteValue(writer, mode!, tableName, units, isRead);
-        }
-
-        writer.WriteEndArray();
-    }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Lockbox.Common;
 using Lockbox.DynamoDb.Api;
+using Lockbox.DynamoDb.Capacity;
 using Lockbox.DynamoDb.Expressions;
 using Lockbox.DynamoDb.Items;
 using Lockbox.DynamoDb.Tables;
@@ -9,7 +10,8 @@ using Lockbox.DynamoDb.Values;
 namespace Lockbox.DynamoDb.Operations;
 
 /// <summary>PutItem, GetItem, UpdateItem and DeleteItem.</summary>
-internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer, ItemCollections collections)
+internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer, ThroughputLimiter limiter,
+    ItemCollections collections)
 {
     public const int MaxItemBytes = 400 * 1024;
 
@@ -35,9 +37,12 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         var table = FindTable(request.TableName!, caller);
         KeyValidation.CheckKey(table.Definition, request.Key!);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:GetItem", table.Definition.Arn));
+        limiter.AdmitRead(table);
 
         var item = store.Get(table, ItemStore.StorageKey(table, request.Key!));
         var consistent = request.ConsistentRead ?? false;
+        var units = ConsumedCapacity.ReadUnits(item is null ? 0 : ItemSize.Of(item), consistent);
+        limiter.Charge(table, units, isRead: true);
         writer.WriteStartObject();
         if (item is not null)
         {
@@ -45,8 +50,11 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
             AttributeValueJson.WriteItem(writer, projection is null ? item : projection.Apply(item));
         }
 
-        ConsumedCapacity.WriteProperty(writer, request.ReturnConsumedCapacity, table.Definition.TableName,
-            ConsumedCapacity.ReadUnits(item is null ? 0 : ItemSize.Of(item), consistent), isRead: true);
+        if (ConsumedCapacity.IsRequested(request.ReturnConsumedCapacity))
+        {
+            ConsumedCapacity.WriteProperty(writer, request.ReturnConsumedCapacity, CapacityUsage.ForTable(table.Definition.TableName, units, isRead: true));
+        }
+
         writer.WriteEndObject();
     }
 
@@ -70,12 +78,12 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         var table = FindTable(request.TableName!, caller);
         KeyValidation.CheckItemKey(table.Definition, item);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:PutItem", table.Definition.Arn));
+        limiter.AdmitWrite(table);
 
         var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, item), condition,
             request.ReturnValuesOnConditionCheckFailure, _ => item);
-        var units = ConsumedCapacity.WriteUnits(Math.Max(size, outcome.Old is null ? 0 : ItemSize.Of(outcome.Old)));
-        WriteResponse(writer, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity,
-            table.Definition.TableName, units);
+        var units = ConsumedCapacity.WriteUnits(outcome.Old is null ? 0 : ItemSize.Of(outcome.Old), size);
+        WriteResponse(writer, table, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity, units);
         WriteCollectionMetrics(writer, table, item, request.ReturnItemCollectionMetrics);
         writer.WriteEndObject();
     }
@@ -93,12 +101,12 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         var table = FindTable(request.TableName!, caller);
         KeyValidation.CheckKey(table.Definition, request.Key!);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:DeleteItem", table.Definition.Arn));
+        limiter.AdmitWrite(table);
 
         var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, request.Key!), condition,
             request.ReturnValuesOnConditionCheckFailure, _ => null);
         var units = ConsumedCapacity.WriteUnits(outcome.Old is null ? 0 : ItemSize.Of(outcome.Old));
-        WriteResponse(writer, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity,
-            table.Definition.TableName, units);
+        WriteResponse(writer, table, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity, units);
         WriteCollectionMetrics(writer, table, request.Key!, request.ReturnItemCollectionMetrics);
         writer.WriteEndObject();
     }
@@ -138,6 +146,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         }
 
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:UpdateItem", definition.Arn));
+        limiter.AdmitWrite(table);
 
         var key = request.Key!;
         var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, key), condition, request.ReturnValuesOnConditionCheckFailure, current =>
@@ -162,8 +171,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         };
         var oldSize = outcome.Old is null ? 0 : ItemSize.Of(outcome.Old);
         var newSize = outcome.New is null ? 0 : ItemSize.Of(outcome.New);
-        WriteResponse(writer, returned, request.ReturnConsumedCapacity, definition.TableName,
-            ConsumedCapacity.WriteUnits(Math.Max(oldSize, newSize)));
+        WriteResponse(writer, table, returned, request.ReturnConsumedCapacity, ConsumedCapacity.WriteUnits(oldSize, newSize));
         WriteCollectionMetrics(writer, table, key, request.ReturnItemCollectionMetrics);
         writer.WriteEndObject();
     }
@@ -210,20 +218,34 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> produce)
     {
         var returnOldOnFailure = returnValuesOnConditionCheckFailure == "ALL_OLD";
-        return store.Write(table, storageKey, current =>
+        var failedUnits = 0.0;
+        try
         {
-            if (condition is not null && !condition.Evaluate(current))
+            return store.Write(table, storageKey, current =>
             {
-                throw DynamoDbErrors.ConditionalCheckFailed(returnOldOnFailure ? current : null);
-            }
+                if (condition is not null && !condition.Evaluate(current))
+                {
+                    // A failed condition still consumes write capacity (the item's size, at least one unit).
+                    failedUnits = ConsumedCapacity.WriteUnits(current is null ? 0 : ItemSize.Of(current));
+                    throw DynamoDbErrors.ConditionalCheckFailed(returnOldOnFailure ? current : null);
+                }
 
-            return produce(current);
-        });
+                return produce(current);
+            });
+        }
+        finally
+        {
+            if (failedUnits > 0)
+            {
+                limiter.Charge(table, failedUnits, isRead: false);
+            }
+        }
     }
 
-    private static void WriteResponse(Utf8JsonWriter writer, Dictionary<string, AttributeValue>? attributes,
-        string? returnConsumedCapacity, string tableName, double units)
+    private void WriteResponse(Utf8JsonWriter writer, TableRuntime table, Dictionary<string, AttributeValue>? attributes,
+        string? returnConsumedCapacity, double units)
     {
+        limiter.Charge(table, units, isRead: false);
         writer.WriteStartObject();
         if (attributes is { Count: > 0 })
         {
@@ -231,7 +253,10 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
             AttributeValueJson.WriteItem(writer, attributes);
         }
 
-        ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, tableName, units, isRead: false);
+        if (ConsumedCapacity.IsRequested(returnConsumedCapacity))
+        {
+            ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, CapacityUsage.ForTable(table.Definition.TableName, units, isRead: false));
+        }
     }
 
     /// <summary>ItemCollectionMetrics, for tables with local secondary indexes when ReturnItemCollectionMetrics=SIZE.</summary>

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using Lockbox.Common;
 using Lockbox.DynamoDb.Api;
+using Lockbox.DynamoDb.Capacity;
 using Lockbox.DynamoDb.Expressions;
 using Lockbox.DynamoDb.Items;
 using Lockbox.DynamoDb.Tables;
@@ -11,7 +12,7 @@ using Lockbox.Storage;
 namespace Lockbox.DynamoDb.Operations;
 
 /// <summary>Query and Scan: key-range reads with filters, projections, Limit and 1 MB pages.</summary>
-internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer)
+internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer, ThroughputLimiter limiter)
 {
     /// <summary>DynamoDB stops a page once the items read add up to 1 MB.</summary>
     public const int MaxPageBytes = 1024 * 1024;
@@ -71,6 +72,7 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
 
         var startKey = request.ExclusiveStartKey is null ? null : target.StartKey(request.ExclusiveStartKey);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Query", target.ResourceArn));
+        limiter.AdmitRead(table);
 
         var partitionPrefix = target.PartitionPrefix(keyCondition.PartitionValue);
         var range = SortKeyRange(partitionPrefix, keyCondition.SortKey);
@@ -134,6 +136,7 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         CheckConsistentRead(target, request.ConsistentRead);
         var startKey = request.ExclusiveStartKey is null ? null : target.StartKey(request.ExclusiveStartKey);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Scan", target.ResourceArn));
+        limiter.AdmitRead(table);
 
         var range = SegmentRange(target.StoragePrefix, request.Segment ?? 0, request.TotalSegments ?? 1);
         if (startKey is not null)
@@ -211,10 +214,14 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         return result;
     }
 
-    private static void WritePage(Utf8JsonWriter writer, ReadTarget target, ReadResult page, string select,
+    private void WritePage(Utf8JsonWriter writer, ReadTarget target, ReadResult page, string select,
         ProjectionExpression? projection, string? returnConsumedCapacity, bool consistent)
     {
         var table = target.Table;
+
+        // Query and Scan round the summed size of every item read (filtered out or not) up to 4 KB once.
+        var units = ConsumedCapacity.ReadUnits(page.ScannedBytes, consistent);
+        limiter.Charge(table, units, isRead: true);
         writer.WriteStartObject();
         if (select != "COUNT")
         {
@@ -241,8 +248,26 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             AttributeValueJson.WriteItem(writer, page.LastKey);
         }
 
-        ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, table.Definition.TableName,
-            ConsumedCapacity.ReadUnits(page.ScannedBytes, consistent), isRead: true);
+        if (ConsumedCapacity.IsRequested(returnConsumedCapacity))
+        {
+            // A read of an index consumes the index's capacity, not the table's.
+            var usage = new CapacityUsage(table.Definition.TableName, isRead: true);
+            switch (target.Index)
+            {
+                case null:
+                    usage.TableUnits = units;
+                    break;
+                case { IsGlobal: true } global:
+                    usage.AddGlobalIndex(global.IndexName, units);
+                    break;
+                case { } local:
+                    usage.AddLocalIndex(local.IndexName, units);
+                    break;
+            }
+
+            ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, usage);
+        }
+
         writer.WriteEndObject();
     }
 

@@ -58,10 +58,24 @@ internal static class TableDescriptionWriter
         }
 
         writer.WriteEndObject();
-        if (definition.TableClass != "STANDARD")
+        if (definition.TableClassSpecified || definition.TableClass != "STANDARD")
         {
             writer.WriteStartObject("TableClassSummary");
             writer.WriteString("TableClass", definition.TableClass);
+            if (definition.TableClassLastUpdateDateTime is { } classChanged)
+            {
+                writer.WriteNumber("LastUpdateDateTime", classChanged);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        if (definition.SseEnabled)
+        {
+            writer.WriteStartObject("SSEDescription");
+            writer.WriteString("Status", "ENABLED");
+            writer.WriteString("SSEType", "KMS");
+            writer.WriteString("KMSMasterKeyArn", definition.SseKmsKeyArn);
             writer.WriteEndObject();
         }
 

@@ -10,10 +10,9 @@ namespace Lockbox.DynamoDb.Operations;
 
 /// <summary>CreateTable, DescribeTable, ListTables, UpdateTable and DeleteTable.</summary>
 internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRequestAuthorizer authorizer, TimeProvider time,
-    IndexBackfill backfill)
+    Capacity.ThroughputLimiter limiter, IndexBackfill backfill)
 {
     private const long MaxCapacityUnits = 1_000_000_000_000;
-    private const int MaxTagsPerResource = 50;
 
     /// <summary>The stream store (streams are refused when absent).</summary>
     public StreamStore? Streams { get; init; }
@@ -60,7 +59,8 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
 
         errors.Enum(request.BillingMode, "billingMode", "PROVISIONED", "PAY_PER_REQUEST");
         errors.Enum(request.TableClass, "tableClass", "STANDARD", "STANDARD_INFREQUENT_ACCESS");
-        errors.NoNullElements(request.Tags, "tags");
+        TagRules.CheckConstraints(request.Tags, "tags", errors);
+        CheckSseConstraints(request.SSESpecification, errors);
         CheckThroughputConstraints(request.ProvisionedThroughput, errors);
         IndexSchema.CheckConstraints(request.LocalSecondaryIndexes, "localSecondaryIndexes", errors);
         IndexSchema.CheckConstraints(request.GlobalSecondaryIndexes, "globalSecondaryIndexes", errors);
@@ -78,6 +78,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         var streamViewType = CheckStreamSpecification(request.StreamSpecification);
 
         var tags = CheckTags(request.Tags);
+        var sse = ResolveSse(request.SSESpecification, caller);
         var tableName = request.TableName!;
         var arn = $"arn:aws:dynamodb:{caller.Region}:{caller.Principal.AccountId}:table/{tableName}";
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:CreateTable", arn));
@@ -107,6 +108,9 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
             CreationDateTime = now,
             Tags = tags,
             TableClass = request.TableClass ?? "STANDARD",
+            TableClassSpecified = request.TableClass is not null,
+            SseEnabled = sse.Enabled,
+            SseKmsKeyArn = sse.KeyArn,
             DeletionProtectionEnabled = request.DeletionProtectionEnabled ?? false,
             LocalSecondaryIndexes = localIndexes,
             GlobalSecondaryIndexes = globalIndexes,
@@ -186,6 +190,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         ConstraintErrors.CheckTableName(request.TableName, errors);
         errors.Enum(request.BillingMode, "billingMode", "PROVISIONED", "PAY_PER_REQUEST");
         errors.Enum(request.TableClass, "tableClass", "STANDARD", "STANDARD_INFREQUENT_ACCESS");
+        CheckSseConstraints(request.SSESpecification, errors);
         CheckThroughputConstraints(request.ProvisionedThroughput, errors);
         GlobalIndexUpdates.CheckConstraints(request.GlobalSecondaryIndexUpdates, errors);
         CheckStreamConstraints(request.StreamSpecification, errors);
@@ -219,12 +224,15 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
 
         lock (table.DefinitionLock)
         {
-            UpdateDefinition(table, request, streamViewType, writer);
+            UpdateDefinition(table, request, caller, streamViewType, writer);
         }
+
+        // New provisioned rates apply from now on, not from the table's next request.
+        limiter.For(table);
     }
 
     /// <summary>UpdateTable's changes to the definition; runs under the table's definition lock.</summary>
-    private void UpdateDefinition(TableRuntime table, UpdateTableRequest request, string? streamViewType, Utf8JsonWriter writer)
+    private void UpdateDefinition(TableRuntime table, UpdateTableRequest request, CallerContext caller, string? streamViewType, Utf8JsonWriter writer)
     {
         var changed = TableCatalog.Copy(table.Definition);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
@@ -279,7 +287,20 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
 
         if (request.TableClass is not null)
         {
+            if (request.TableClass != changed.TableClass)
+            {
+                changed.TableClassLastUpdateDateTime = now;
+            }
+
             changed.TableClass = request.TableClass;
+            changed.TableClassSpecified = true;
+        }
+
+        if (request.SSESpecification is { } sseSpecification)
+        {
+            var sse = ResolveSse(sseSpecification, caller);
+            changed.SseEnabled = sse.Enabled;
+            changed.SseKmsKeyArn = sse.KeyArn;
         }
 
         if (request.DeletionProtectionEnabled is { } protection)
@@ -478,6 +499,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         return (keyNames[0], keySchema.Count == 2 ? keyNames[1] : null);
     }
 
+    /// <summary>CreateTable's Tags: DynamoDB's tag rules, and no key twice.</summary>
     private static List<TagDto> CheckTags(List<TagDto>? tags)
     {
         if (tags is null)
@@ -485,24 +507,69 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
             return [];
         }
 
-        if (tags.Count > MaxTagsPerResource)
+        if (tags.Count > TagRules.MaxTagsPerResource)
         {
-            throw DynamoDbErrors.Validation("One or more parameter values were invalid: The number of tags exceeds the limit of 50");
+            throw TagRules.TooMany();
         }
 
         foreach (var tag in tags)
         {
-            if (string.IsNullOrEmpty(tag.Key) || tag.Key.Length > 128 || tag.Value is null || tag.Value.Length > 256)
-            {
-                throw DynamoDbErrors.Validation("One or more parameter values were invalid: Tag keys must be 1-128 characters and values at most 256 characters");
-            }
+            TagRules.CheckTag(tag);
         }
 
         if (tags.Select(t => t.Key).Distinct(StringComparer.Ordinal).Count() != tags.Count)
         {
-            throw DynamoDbErrors.Validation("One or more parameter values were invalid: Duplicate tag keys found");
+            throw DynamoDbErrors.InvalidParameter("Duplicate tag keys found");
         }
 
         return tags;
+    }
+
+    private static void CheckSseConstraints(SseSpecificationDto? sse, ConstraintErrors errors)
+    {
+        if (sse is not null)
+        {
+            errors.Enum(sse.SSEType, "sSESpecification.sSEType", "AES256", "KMS");
+        }
+    }
+
+    /// <summary>
+    /// What an SSESpecification asks for: Enabled=false (or absent) is the AWS owned key (no
+    /// SSEDescription); Enabled=true is KMS, with the given key (an id, alias or ARN, made a full
+    /// ARN in the caller's account and region) or the account's AWS managed key alias/aws/dynamodb.
+    /// The key itself is not used until the KMS issue; Lockbox stands in a stable key id for it.
+    /// </summary>
+    private static (bool Enabled, string? KeyArn) ResolveSse(SseSpecificationDto? sse, CallerContext caller)
+    {
+        if (sse is null || sse.Enabled != true)
+        {
+            if (sse?.KMSMasterKeyId is not null)
+            {
+                throw DynamoDbErrors.InvalidParameter("KMSMasterKeyId can only be specified when SSE is enabled");
+            }
+
+            return (false, null);
+        }
+
+        var prefix = $"arn:aws:kms:{caller.Region}:{caller.Principal.AccountId}:";
+        var key = sse.KMSMasterKeyId;
+        if (string.IsNullOrEmpty(key))
+        {
+            return (true, prefix + "key/" + ManagedKeyId(caller));
+        }
+
+        return (true, key.StartsWith("arn:", StringComparison.Ordinal) ? key
+            : key.StartsWith("alias/", StringComparison.Ordinal) ? prefix + key
+            : prefix + "key/" + key);
+    }
+
+    /// <summary>A stable key id standing for the account's AWS managed key (alias/aws/dynamodb) in a region.</summary>
+    private static string ManagedKeyId(CallerContext caller)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes("alias/aws/dynamodb/" + caller.Principal.AccountId + "/" + caller.Region));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x40);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString();
     }
 }

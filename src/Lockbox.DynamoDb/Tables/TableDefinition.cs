@@ -33,6 +33,17 @@ public sealed class TableDefinition
     public required double CreationDateTime { get; set; }
     public List<TagDto> Tags { get; set; } = [];
     public string TableClass { get; set; } = "STANDARD";
+    /// <summary>True once a table class was given (CreateTable or UpdateTable): DescribeTable then reports TableClassSummary.</summary>
+    public bool TableClassSpecified { get; set; }
+    /// <summary>When UpdateTable last changed the table class (seconds since the epoch).</summary>
+    public double? TableClassLastUpdateDateTime { get; set; }
+    /// <summary>
+    /// Server-side encryption as requested (SSESpecification): false = AWS owned key (DynamoDB then
+    /// reports no SSEDescription), true = KMS with <see cref="SseKmsKeyArn"/>. Kept and reported only;
+    /// every table is sealed with its own data key either way until the KMS issue.
+    /// </summary>
+    public bool SseEnabled { get; set; }
+    public string? SseKmsKeyArn { get; set; }
     public bool DeletionProtectionEnabled { get; set; }
     public List<SecondaryIndex> LocalSecondaryIndexes { get; set; } = [];
     public List<SecondaryIndex> GlobalSecondaryIndexes { get; set; } = [];

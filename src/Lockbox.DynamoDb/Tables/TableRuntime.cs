@@ -27,6 +27,9 @@ public sealed class TableRuntime : IDisposable
 
     public DataKey DataKey { get; }
 
+    /// <summary>Provisioned-throughput buckets (set by the throughput limiter; null until a provisioned table is used).</summary>
+    public Capacity.ThroughputBuckets? Throughput { get; set; }
+
     /// <summary>8-byte big-endian storage id; every item key of this table starts with it.</summary>
     public byte[] StoragePrefix { get; }
 
@@ -35,7 +38,7 @@ public sealed class TableRuntime : IDisposable
 
     public object CounterLock { get; } = new();
 
-    /// <summary>Serialises read-copy-update changes of <see cref="Definition"/> (UpdateTable, index backfill).</summary>
+    /// <summary>Serialises read-copy-update changes of <see cref="Definition"/> (UpdateTable, TagResource, UntagResource, index backfill).</summary>
     public Lock DefinitionLock { get; } = new();
 
     public long ItemCount => Interlocked.Read(ref _itemCount);

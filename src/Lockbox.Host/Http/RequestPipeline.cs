@@ -169,6 +169,7 @@ internal sealed class RequestPipeline
                 SourceIp = context.Connection.RemoteIpAddress,
                 UserAgent = request.Headers.UserAgent,
                 SecureTransport = request.IsHttps,
+                Host = request.Host.HasValue ? request.Host.Value : null,
             };
 
             await service.InvokeAsync(operation!, json, caller, output, context.RequestAborted);

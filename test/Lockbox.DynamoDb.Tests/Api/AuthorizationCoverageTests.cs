@@ -55,6 +55,11 @@ public sealed class AuthorizationCoverageTests : IDisposable
         ["UpdateContinuousBackups"] = ("""{"TableName":"authz-table","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}""", TableArn),
         ["DescribeContinuousBackups"] = ("""{"TableName":"authz-table"}""", TableArn),
         ["RestoreTableToPointInTime"] = ("""{"SourceTableName":"authz-table","TargetTableName":"authz-restored","UseLatestRestorableTime":true}""", TableArn),
+        ["TagResource"] = ("""{"ResourceArn":"arn:aws:dynamodb:us-east-1:123456789012:table/authz-table","Tags":[{"Key":"new","Value":"v"}]}""", TableArn),
+        ["UntagResource"] = ("""{"ResourceArn":"arn:aws:dynamodb:us-east-1:123456789012:table/authz-table","TagKeys":["team"]}""", TableArn),
+        ["ListTagsOfResource"] = ("""{"ResourceArn":"arn:aws:dynamodb:us-east-1:123456789012:table/authz-table"}""", TableArn),
+        ["DescribeEndpoints"] = ("{}", "*"),
+        ["DescribeLimits"] = ("{}", "*"),
     };
 
     /// <summary>The IAM action of operations whose action is not "dynamodb:" + the operation name.</summary>
@@ -81,7 +86,7 @@ public sealed class AuthorizationCoverageTests : IDisposable
     {
         _storage = RocksDbStorageEngine.Open(_directory);
         using var setup = new DynamoDbService(_storage, _masterKey, new RootOnlyAuthorizer(), TimeProvider.System);
-        Invoke(setup, "CreateTable", """{"TableName":"authz-table","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}""");
+        Invoke(setup, "CreateTable", """{"TableName":"authz-table","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST","Tags":[{"Key":"team","Value":"a"}]}""");
         Invoke(setup, "PutItem", """{"TableName":"authz-table","Item":{"pk":{"S":"k"},"v":{"N":"1"}}}""");
         var updated = Invoke(setup, "UpdateTable", """{"TableName":"authz-table","StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}}""");
         _stream = System.Text.Json.JsonDocument.Parse(updated).RootElement.GetProperty("TableDescription").GetProperty("LatestStreamArn").GetString()!;
@@ -177,7 +182,8 @@ public sealed class AuthorizationCoverageTests : IDisposable
             + Invoke(service, "DescribeTimeToLive", """{"TableName":"authz-table"}""")
             + Invoke(service, "DescribeTable", """{"TableName":"authz-table"}""").Split("\"TableStatus\"")[0]
             + Invoke(service, "ListBackups", "{}")
-            + Invoke(service, "DescribeContinuousBackups", """{"TableName":"authz-table"}""").Split("\"RecoveryPeriodInDays\"")[0];
+            + Invoke(service, "DescribeContinuousBackups", """{"TableName":"authz-table"}""").Split("\"RecoveryPeriodInDays\"")[0]
+            + Invoke(service, "ListTagsOfResource", $$"""{"ResourceArn":"{{TableArn}}"}""");
     }
 
     private static string Invoke(Lockbox.Protocols.IJsonService service, string operation, string body)

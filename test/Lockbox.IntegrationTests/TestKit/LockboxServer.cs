@@ -26,7 +26,7 @@ public sealed class LockboxServerOptions
 
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>More <c>lockbox serve</c> arguments, e.g. <c>--ttl-sweep-interval 0.5</c>.</summary>
+    /// <summary>More <c>lockbox serve</c> arguments, e.g. <c>--ttl-sweep-interval 0.5</c> or <c>--dynamodb-burst-seconds 1</c>.</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
     /// <summary>Options with freshly generated root credentials passed through the environment.</summary>

@@ -209,6 +209,20 @@ internal static class BadInputRequests
              "ReturnConsumedCapacity":"TOTAL"}
             """,
         ],
+        "TagResource" =>
+        [
+            """{"ResourceArn":"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{G}","Tags":[{"Key":"k","Value":"v"},{"Key":"team:owner","Value":"a b@c.d"}]}""",
+        ],
+        "UntagResource" =>
+        [
+            """{"ResourceArn":"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{G}","TagKeys":["k","never-set"]}""",
+        ],
+        "ListTagsOfResource" =>
+        [
+            """{"ResourceArn":"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{G2}"}""",
+            """{"ResourceArn":"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{G}","NextToken":"aw=="}""",
+        ],
+        "DescribeEndpoints" or "DescribeLimits" => ["{}"],
         _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "No base requests for this operation."),
     };
 
