@@ -38,15 +38,17 @@ public static class DynamoDbErrors
     /// <summary>A provisioned table's (or index's) read or write capacity, burst included, is spent.</summary>
     public static AwsServiceException ProvisionedThroughputExceeded(string resourceArn, bool isRead, bool isIndex = false) =>
         new ProvisionedThroughputExceededException(resourceArn,
-            (isIndex ? "Index" : "Table") + (isRead ? "Read" : "Write") + "ProvisionedThroughputExceeded");
+            (isIndex ? "Index" : "Table") + (isRead ? "Read" : "Write") + "ProvisionedThroughputExceeded",
+            isIndex
+                ? "The level of configured provisioned throughput for one or more global secondary indexes of the table was exceeded. Consider increasing your provisioning level for the under-provisioned global secondary indexes with the UpdateTable API."
+                : "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.");
 
     /// <summary>
     /// ProvisionedThroughputExceededException with DynamoDB's message and the ThrottlingReasons
     /// member DynamoDB added in 2025 (reason and the throttled resource's ARN).
     /// </summary>
-    private sealed class ProvisionedThroughputExceededException(string resourceArn, string reason)
-        : AwsServiceException(DynamoDbNamespace, "ProvisionedThroughputExceededException",
-            "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.")
+    private sealed class ProvisionedThroughputExceededException(string resourceArn, string reason, string message)
+        : AwsServiceException(DynamoDbNamespace, "ProvisionedThroughputExceededException", message)
     {
         public override void WriteExtraJsonMembers(Utf8JsonWriter writer)
         {

@@ -61,13 +61,60 @@ public sealed class ThroughputLimiter(TimeProvider time, double burstSeconds)
         }
     }
 
-    /// <summary>Throws ProvisionedThroughputExceededException when the table's write capacity is spent.</summary>
+    /// <summary>
+    /// Throws ProvisionedThroughputExceededException when the table's write capacity, or that of
+    /// one of its global secondary indexes, is spent (DynamoDB throttles a write to a table whose
+    /// index cannot take it).
+    /// </summary>
     public void AdmitWrite(TableRuntime table)
     {
-        if (For(table) is { } buckets && !buckets.Write.HasCapacity())
+        if (For(table) is not { } buckets)
+        {
+            return;
+        }
+
+        if (!buckets.Write.HasCapacity())
         {
             throw DynamoDbErrors.ProvisionedThroughputExceeded(table.Definition.Arn, isRead: false);
         }
+
+        foreach (var index in table.Definition.GlobalSecondaryIndexes)
+        {
+            if (IndexBuckets(buckets, index) is { } indexBuckets && !indexBuckets.Write.HasCapacity())
+            {
+                throw DynamoDbErrors.ProvisionedThroughputExceeded(index.Arn(table.Definition), isRead: false, isIndex: true);
+            }
+        }
+    }
+
+    /// <summary>Throws ProvisionedThroughputExceededException when a global index's read capacity is spent.</summary>
+    public void AdmitIndexRead(TableRuntime table, SecondaryIndex index)
+    {
+        if (For(table) is { } buckets && IndexBuckets(buckets, index) is { } indexBuckets && !indexBuckets.Read.HasCapacity())
+        {
+            throw DynamoDbErrors.ProvisionedThroughputExceeded(index.Arn(table.Definition), isRead: true, isIndex: true);
+        }
+    }
+
+    /// <summary>A global index's own buckets at its provisioned rates (null for a local index).</summary>
+    private ThroughputBuckets? IndexBuckets(ThroughputBuckets tableBuckets, SecondaryIndex index)
+    {
+        if (!index.IsGlobal)
+        {
+            return null;
+        }
+
+        var buckets = tableBuckets.GlobalSecondaryIndexes.GetOrAdd(index.IndexName,
+            _ => new ThroughputBuckets(time, index.ReadCapacityUnits, index.WriteCapacityUnits, BurstSeconds));
+        if (buckets.ReadUnits != index.ReadCapacityUnits || buckets.WriteUnits != index.WriteCapacityUnits)
+        {
+            lock (_configureLock)
+            {
+                buckets.Reconfigure(index.ReadCapacityUnits, index.WriteCapacityUnits, BurstSeconds);
+            }
+        }
+
+        return buckets;
     }
 
     /// <summary>
@@ -92,14 +139,16 @@ public sealed class ThroughputLimiter(TimeProvider time, double burstSeconds)
             return;
         }
 
-        (usage.IsRead ? buckets.Read : buckets.Write).Charge(usage.TableUnits);
+        // Local secondary indexes share their table's provisioned throughput.
+        var tableUnits = usage.TableUnits + (usage.LocalSecondaryIndexes?.Values.Sum() ?? 0);
+        (usage.IsRead ? buckets.Read : buckets.Write).Charge(tableUnits);
         if (usage.GlobalSecondaryIndexes is { } indexes)
         {
             foreach (var (name, units) in indexes)
             {
-                if (buckets.GlobalSecondaryIndexes.TryGetValue(name, out var index))
+                if (table.Definition.FindIndex(name) is { } index && IndexBuckets(buckets, index) is { } indexBuckets)
                 {
-                    (usage.IsRead ? index.Read : index.Write).Charge(units);
+                    (usage.IsRead ? indexBuckets.Read : indexBuckets.Write).Charge(units);
                 }
             }
         }

@@ -83,7 +83,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, item), condition,
             request.ReturnValuesOnConditionCheckFailure, _ => item);
         var units = ConsumedCapacity.WriteUnits(outcome.Old is null ? 0 : ItemSize.Of(outcome.Old), size);
-        WriteResponse(writer, table, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity, units);
+        WriteResponse(writer, table, outcome, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity, units);
         WriteCollectionMetrics(writer, table, item, request.ReturnItemCollectionMetrics);
         writer.WriteEndObject();
     }
@@ -106,7 +106,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, request.Key!), condition,
             request.ReturnValuesOnConditionCheckFailure, _ => null);
         var units = ConsumedCapacity.WriteUnits(outcome.Old is null ? 0 : ItemSize.Of(outcome.Old));
-        WriteResponse(writer, table, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity, units);
+        WriteResponse(writer, table, outcome, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity, units);
         WriteCollectionMetrics(writer, table, request.Key!, request.ReturnItemCollectionMetrics);
         writer.WriteEndObject();
     }
@@ -171,7 +171,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         };
         var oldSize = outcome.Old is null ? 0 : ItemSize.Of(outcome.Old);
         var newSize = outcome.New is null ? 0 : ItemSize.Of(outcome.New);
-        WriteResponse(writer, table, returned, request.ReturnConsumedCapacity, ConsumedCapacity.WriteUnits(oldSize, newSize));
+        WriteResponse(writer, table, outcome, returned, request.ReturnConsumedCapacity, ConsumedCapacity.WriteUnits(oldSize, newSize));
         WriteCollectionMetrics(writer, table, key, request.ReturnItemCollectionMetrics);
         writer.WriteEndObject();
     }
@@ -242,10 +242,16 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         }
     }
 
-    private void WriteResponse(Utf8JsonWriter writer, TableRuntime table, Dictionary<string, AttributeValue>? attributes,
-        string? returnConsumedCapacity, double units)
+    /// <summary>
+    /// Charges the write (the table's units and each index's, see <see cref="IndexCapacity"/>) and
+    /// starts the response: Attributes and ConsumedCapacity. The caller adds metrics and ends it.
+    /// </summary>
+    private void WriteResponse(Utf8JsonWriter writer, TableRuntime table, WriteOutcome outcome,
+        Dictionary<string, AttributeValue>? attributes, string? returnConsumedCapacity, double units)
     {
-        limiter.Charge(table, units, isRead: false);
+        var usage = CapacityUsage.ForTable(table.Definition.TableName, units, isRead: false);
+        IndexCapacity.AddWrites(usage, table.Definition, outcome.Old, outcome.New);
+        limiter.Charge(table, usage);
         writer.WriteStartObject();
         if (attributes is { Count: > 0 })
         {
@@ -255,7 +261,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
 
         if (ConsumedCapacity.IsRequested(returnConsumedCapacity))
         {
-            ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, CapacityUsage.ForTable(table.Definition.TableName, units, isRead: false));
+            ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, usage);
         }
     }
 

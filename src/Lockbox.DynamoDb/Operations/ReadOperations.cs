@@ -72,7 +72,7 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
 
         var startKey = request.ExclusiveStartKey is null ? null : target.StartKey(request.ExclusiveStartKey);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Query", target.ResourceArn));
-        limiter.AdmitRead(table);
+        AdmitRead(target);
 
         var partitionPrefix = target.PartitionPrefix(keyCondition.PartitionValue);
         var range = SortKeyRange(partitionPrefix, keyCondition.SortKey);
@@ -136,7 +136,7 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         CheckConsistentRead(target, request.ConsistentRead);
         var startKey = request.ExclusiveStartKey is null ? null : target.StartKey(request.ExclusiveStartKey);
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Scan", target.ResourceArn));
-        limiter.AdmitRead(table);
+        AdmitRead(target);
 
         var range = SegmentRange(target.StoragePrefix, request.Segment ?? 0, request.TotalSegments ?? 1);
         if (startKey is not null)
@@ -221,7 +221,6 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
 
         // Query and Scan round the summed size of every item read (filtered out or not) up to 4 KB once.
         var units = ConsumedCapacity.ReadUnits(page.ScannedBytes, consistent);
-        limiter.Charge(table, units, isRead: true);
         writer.WriteStartObject();
         if (select != "COUNT")
         {
@@ -248,23 +247,25 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             AttributeValueJson.WriteItem(writer, page.LastKey);
         }
 
+        // A read of an index consumes the index's capacity, not the table's (a local index shares
+        // the table's provisioned throughput, so the limiter charges the table for it).
+        var usage = new CapacityUsage(table.Definition.TableName, isRead: true);
+        switch (target.Index)
+        {
+            case null:
+                usage.TableUnits = units;
+                break;
+            case { IsGlobal: true } global:
+                usage.AddGlobalIndex(global.IndexName, units);
+                break;
+            case { } local:
+                usage.AddLocalIndex(local.IndexName, units);
+                break;
+        }
+
+        limiter.Charge(table, usage);
         if (ConsumedCapacity.IsRequested(returnConsumedCapacity))
         {
-            // A read of an index consumes the index's capacity, not the table's.
-            var usage = new CapacityUsage(table.Definition.TableName, isRead: true);
-            switch (target.Index)
-            {
-                case null:
-                    usage.TableUnits = units;
-                    break;
-                case { IsGlobal: true } global:
-                    usage.AddGlobalIndex(global.IndexName, units);
-                    break;
-                case { } local:
-                    usage.AddLocalIndex(local.IndexName, units);
-                    break;
-            }
-
             ConsumedCapacity.WriteProperty(writer, returnConsumedCapacity, usage);
         }
 
@@ -302,6 +303,19 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         errors.Pattern(indexName, "indexName", "[a-zA-Z0-9_.-]+", s => s.Length > 0 && ConstraintErrors.IsValidName(s));
         errors.MinLength(indexName, "indexName", 3);
         errors.MaxLength(indexName, "indexName", 255);
+    }
+
+    /// <summary>Throttles a read of a spent table (or, for a global index, of the index's own capacity).</summary>
+    private void AdmitRead(ReadTarget target)
+    {
+        if (target.Index is { IsGlobal: true } index)
+        {
+            limiter.AdmitIndexRead(target.Table, index);
+        }
+        else
+        {
+            limiter.AdmitRead(target.Table);
+        }
     }
 
     private static void CheckConsistentRead(ReadTarget target, bool? consistentRead)

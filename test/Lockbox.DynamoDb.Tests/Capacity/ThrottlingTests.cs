@@ -172,6 +172,47 @@ public sealed class ThrottlingTests : IDisposable
         return error;
     }
 
+    [Fact]
+    public void A_global_index_with_spent_write_capacity_throttles_writes_that_reach_it()
+    {
+        Invoke("CreateTable", """
+            {"TableName":"gsi-tbl","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],
+             "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"ProvisionedThroughput":{"ReadCapacityUnits":50,"WriteCapacityUnits":50},
+             "GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"},
+                                        "ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}]}
+            """);
+
+        // One write reaches the index (1 unit of its 1 WCU); the table itself has plenty left.
+        var first = JsonDocument.Parse(Invoke("PutItem",
+            """{"TableName":"gsi-tbl","Item":{"pk":{"S":"a"},"g":{"S":"x"}},"ReturnConsumedCapacity":"INDEXES"}""")).RootElement;
+        var consumed = first.GetProperty("ConsumedCapacity");
+        Assert.Equal(2, consumed.GetProperty("CapacityUnits").GetDouble());
+        Assert.Equal(1, consumed.GetProperty("Table").GetProperty("CapacityUnits").GetDouble());
+        Assert.Equal(1, consumed.GetProperty("GlobalSecondaryIndexes").GetProperty("by-g").GetProperty("CapacityUnits").GetDouble());
+
+        var error = Throttled(() => Invoke("PutItem", """{"TableName":"gsi-tbl","Item":{"pk":{"S":"b"},"g":{"S":"y"}}}"""));
+        var thrown = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(thrown))
+        {
+            json.WriteStartObject();
+            error.WriteExtraJsonMembers(json);
+            json.WriteEndObject();
+        }
+
+        Assert.Contains("IndexWriteProvisionedThroughputExceeded", Encoding.UTF8.GetString(thrown.WrittenSpan), StringComparison.Ordinal);
+        Assert.Contains("table/gsi-tbl/index/by-g", Encoding.UTF8.GetString(thrown.WrittenSpan), StringComparison.Ordinal);
+        Assert.Equal("The level of configured provisioned throughput for one or more global secondary indexes of the table was exceeded. Consider increasing your provisioning level for the under-provisioned global secondary indexes with the UpdateTable API.", error.ErrorMessage);
+        Assert.Null(Get("gsi-tbl", "b"));
+
+        // Reads of the index draw on the index's own read capacity (1 RCU; an eventually
+        // consistent read of one small item costs 0.5), not on the table's 50.
+        const string query = """{"TableName":"gsi-tbl","IndexName":"by-g","KeyConditionExpression":"g = :g","ExpressionAttributeValues":{":g":{"S":"x"}}}""";
+        Invoke("Query", query);
+        Invoke("Query", query);
+        Throttled(() => Invoke("Query", query));
+        Assert.NotNull(Get("gsi-tbl", "a", consistent: true));
+    }
+
     private void CreateTable(string name, long read, long write) =>
         Invoke("CreateTable", "{\"TableName\":\"" + name + "\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],\"ProvisionedThroughput\":{\"ReadCapacityUnits\":" + read + ",\"WriteCapacityUnits\":" + write + "}}");
 
