@@ -192,7 +192,7 @@ internal sealed partial class BackupOperations : IDisposable
         _authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:RestoreTableFromBackup", record.BackupArn));
         _authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:RestoreTableFromBackup", targetArn));
         AuthorizeTargetWrites(caller, targetArn);
-        CheckIndexOverrides(request.GlobalSecondaryIndexOverride, request.LocalSecondaryIndexOverride);
+        CheckIndexOverrideConstraints(request.GlobalSecondaryIndexOverride, request.LocalSecondaryIndexOverride, errors);
 
         TableRuntime target;
         lock (_backupLock)
@@ -208,7 +208,8 @@ internal sealed partial class BackupOperations : IDisposable
                 SourceTableArn = record.Table.Arn,
                 RestoreDateTime = record.CreationDateTime,
                 InProgress = true,
-            }, request.BillingModeOverride, request.ProvisionedThroughputOverride);
+            }, request.BillingModeOverride, request.ProvisionedThroughputOverride,
+                request.GlobalSecondaryIndexOverride, request.LocalSecondaryIndexOverride);
             Jobs.Start(target);
         }
 
@@ -256,7 +257,7 @@ internal sealed partial class BackupOperations : IDisposable
         _authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:RestoreTableToPointInTime", source.Definition.Arn));
         _authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:RestoreTableToPointInTime", targetArn));
         AuthorizeTargetWrites(caller, targetArn);
-        CheckIndexOverrides(request.GlobalSecondaryIndexOverride, request.LocalSecondaryIndexOverride);
+        CheckIndexOverrideConstraints(request.GlobalSecondaryIndexOverride, request.LocalSecondaryIndexOverride, errors);
 
         if (source.Definition.PointInTimeRecovery is not { Enabled: true } recovery || source.Definition.Restore is { InProgress: true })
         {
@@ -276,7 +277,8 @@ internal sealed partial class BackupOperations : IDisposable
             SourceStorageId = source.Definition.StorageId,
             RestoreDateTime = Math.Round(restoreTime * 1000) / 1000,
             InProgress = true,
-        }, request.BillingModeOverride, request.ProvisionedThroughputOverride);
+        }, request.BillingModeOverride, request.ProvisionedThroughputOverride,
+            request.GlobalSecondaryIndexOverride, request.LocalSecondaryIndexOverride);
         Jobs.Start(target);
         WriteRestoreResponse(writer, target);
     }
@@ -355,7 +357,8 @@ internal sealed partial class BackupOperations : IDisposable
     }
 
     private TableRuntime CreateTarget(TableDefinition source, string targetName, CallerContext caller, RestoreRecord restore,
-        string? billingOverride, ProvisionedThroughputDto? throughputOverride)
+        string? billingOverride, ProvisionedThroughputDto? throughputOverride,
+        List<SecondaryIndexDto>? globalIndexOverride, List<SecondaryIndexDto>? localIndexOverride)
     {
         if (_catalog.Find(caller.Principal.AccountId, caller.Region, targetName) is not null)
         {
@@ -398,6 +401,11 @@ internal sealed partial class BackupOperations : IDisposable
                 definition.PointInTimeRecovery = null;
                 definition.Restore = restore;
                 definition.WrappedDataKey = [];
+                // Not restored either: the stream and TTL settings (set them again on the new table).
+                definition.StreamViewType = null;
+                definition.LatestStreamLabel = null;
+                definition.TimeToLiveAttribute = null;
+                RestoreIndexes(definition, source, billingMode, globalIndexOverride, localIndexOverride);
                 return definition;
             });
         }
@@ -415,13 +423,59 @@ internal sealed partial class BackupOperations : IDisposable
         }
     }
 
-    private static void CheckIndexOverrides(List<SecondaryIndexDto>? global, List<SecondaryIndexDto>? local)
+    private static void CheckIndexOverrideConstraints(List<SecondaryIndexDto>? global, List<SecondaryIndexDto>? local, ConstraintErrors errors)
     {
-        if (global is { Count: > 0 } || local is { Count: > 0 })
+        IndexSchema.CheckConstraints(global, "globalSecondaryIndexOverride", errors);
+        IndexSchema.CheckConstraints(local, "localSecondaryIndexOverride", errors);
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>
+    /// The restored table's secondary indexes: the source's (or, with an override, the listed
+    /// subset of them, as DynamoDB allows: an override may leave indexes out, not invent new ones),
+    /// each with a fresh storage id so its entries never mix with the source index's. The restore
+    /// writes every item through the item store, which builds the entries, so they start ACTIVE.
+    /// </summary>
+    private void RestoreIndexes(TableDefinition restored, TableDefinition source, string billingMode,
+        List<SecondaryIndexDto>? globalIndexOverride, List<SecondaryIndexDto>? localIndexOverride)
+    {
+        restored.GlobalSecondaryIndexes = Select(source.GlobalSecondaryIndexes.Where(i => i.IndexStatus != "DELETING").ToList(), globalIndexOverride);
+        restored.LocalSecondaryIndexes = Select(source.LocalSecondaryIndexes, localIndexOverride);
+        foreach (var index in restored.SecondaryIndexes)
         {
-            // The index model arrives with the secondary-index work; the backed-up definition
-            // (with whatever indexes it has) is restored as it is until then.
-            throw DynamoDbErrors.Validation("Secondary index overrides are not supported by this Lockbox version");
+            index.StorageId = _catalog.AllocateStorageId();
+            index.IndexStatus = "ACTIVE";
+            if (billingMode == "PAY_PER_REQUEST")
+            {
+                index.ReadCapacityUnits = 0;
+                index.WriteCapacityUnits = 0;
+            }
+        }
+
+        GlobalIndexUpdates.PruneAttributeDefinitions(restored);
+
+        static List<SecondaryIndex> Select(List<SecondaryIndex> indexes, List<SecondaryIndexDto>? selection)
+        {
+            if (selection is null)
+            {
+                return indexes;
+            }
+
+            var selected = new List<SecondaryIndex>();
+            foreach (var dto in selection)
+            {
+                var index = indexes.Find(i => i.IndexName == dto.IndexName)
+                    ?? throw DynamoDbErrors.InvalidParameter($"Index {dto.IndexName} does not exist in the source table's definition");
+                if (dto.ProvisionedThroughput is { ReadCapacityUnits: { } read, WriteCapacityUnits: { } write })
+                {
+                    index.ReadCapacityUnits = read;
+                    index.WriteCapacityUnits = write;
+                }
+
+                selected.Add(index);
+            }
+
+            return selected;
         }
     }
 
