@@ -196,6 +196,28 @@ public sealed class AuthorizationCoverageTests : IDisposable
         Assert.Equal(before, Snapshot());
     }
 
+    [Fact]
+    public void PartiQL_select_on_an_index_is_authorized_on_the_index_arn()
+    {
+        using (var setup = new DynamoDbService(_storage, _masterKey, new RootOnlyAuthorizer(), TimeProvider.System))
+        {
+            Invoke(setup, "CreateTable", """{"TableName":"authz-indexed","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}],"BillingMode":"PAY_PER_REQUEST"}""");
+            Invoke(setup, "PutItem", """{"TableName":"authz-indexed","Item":{"pk":{"S":"k"},"g":{"S":"x"}}}""");
+        }
+
+        var authorizer = new RefusingAuthorizer();
+        using (var service = new DynamoDbService(_storage, _masterKey, authorizer, TimeProvider.System))
+        {
+            var error = Assert.Throws<AwsServiceException>(() => Invoke(service, "ExecuteStatement",
+                """{"Statement":"SELECT * FROM \"authz-indexed\".\"by-g\" WHERE g = 'x'"}"""));
+            Assert.Equal("AccessDeniedException", error.ErrorCode);
+        }
+
+        var request = Assert.Single(authorizer.Seen);
+        Assert.Equal("dynamodb:PartiQLSelect", request.Action);
+        Assert.Equal("arn:aws:dynamodb:us-east-1:123456789012:table/authz-indexed/index/by-g", request.ResourceArn);
+    }
+
     /// <summary>Every table with its description and items, as root sees them.</summary>
     private string Snapshot()
     {
