@@ -90,6 +90,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
             errors.MinLength(member.Statement, path + ".statement", 1);
             errors.MaxLength(member.Statement, path + ".statement", MaxStatementLength);
             errors.MinCount(member.Parameters, path + ".parameters", 1, "[]");
+            errors.NoNullElements(member.Parameters, path + ".parameters");
             errors.Enum(member.ReturnValuesOnConditionCheckFailure, path + ".returnValuesOnConditionCheckFailure", "ALL_OLD", "NONE");
         }
 
@@ -250,6 +251,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
             errors.MinLength(statements[i].Statement, path + ".statement", 1);
             errors.MaxLength(statements[i].Statement, path + ".statement", MaxStatementLength);
             errors.MinCount(statements[i].Parameters, path + ".parameters", 1, "[]");
+            errors.NoNullElements(statements[i].Parameters, path + ".parameters");
             errors.Enum(statements[i].ReturnValuesOnConditionCheckFailure, path + ".returnValuesOnConditionCheckFailure", "ALL_OLD", "NONE");
         }
 

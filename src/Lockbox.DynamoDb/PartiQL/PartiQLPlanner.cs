@@ -20,7 +20,7 @@ internal enum ItemActionKind
     /// <summary>DELETE: an existing item must satisfy the WHERE clause; a missing item is a no-op.</summary>
     Delete,
 
-    /// <summary>A condition on an item without a write (EXISTS in a transaction; not parsed yet).</summary>
+    /// <summary>A condition on an item without a write: <c>EXISTS(SELECT ...)</c> in ExecuteTransaction.</summary>
     ConditionCheck,
 
     /// <summary>SELECT naming the full primary key: read one item and keep it if the WHERE clause holds.</summary>

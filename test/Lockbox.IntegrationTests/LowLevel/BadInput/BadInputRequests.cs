@@ -48,7 +48,7 @@ internal static class BadInputRequests
     public static readonly string[] Guarded2Items = [G2Item1, G2Item2, G2Item3];
 
     /// <summary>Operations that may change items in the guarded tables.</summary>
-    public static readonly HashSet<string> ItemWrites = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"];
+    public static readonly HashSet<string> ItemWrites = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "ExecuteTransaction"];
 
     public static IReadOnlyList<string> Bases(string operation) => operation switch
     {
@@ -207,6 +207,24 @@ internal static class BadInputRequests
                {"Get":{"TableName":"{G}","Key":{"pk":{"S":"p1"},"sk":{"N":"1"}},"ProjectionExpression":"pk, #n, lst[0]","ExpressionAttributeNames":{"#n":"num"}}},
                {"Get":{"TableName":"{G2}","Key":{"id":{"B":"AQID"}}}}],
              "ReturnConsumedCapacity":"TOTAL"}
+            """,
+        ],
+        "ExecuteTransaction" =>
+        [
+            """
+            {"TransactStatements":[
+               {"Statement":"UPDATE \"{G}\" SET num = num + ? SET lst = list_append(lst, [1]) WHERE pk = ? AND sk = ? AND num > -1","Parameters":[{"N":"1"},{"S":"p1"},{"N":"1"}],
+                "ReturnValuesOnConditionCheckFailure":"ALL_OLD"},
+               {"Statement":"INSERT INTO \"{G}\" VALUE {'pk': 'p9', 'sk': 9, 'm': {'a': [1, 'x']}, 's': <<'a', 'b'>>}"},
+               {"Statement":"EXISTS(SELECT * FROM \"{G}\" WHERE pk = 'p1' AND sk = 2 AND str = 'world')"},
+               {"Statement":"DELETE FROM \"{G2}\" WHERE id = ? AND v = 'x'","Parameters":[{"B":"AQID"}]}],
+             "ReturnConsumedCapacity":"INDEXES"}
+            """,
+            """
+            {"TransactStatements":[
+               {"Statement":"SELECT pk, num, lst[0], m.b.c FROM \"{G}\" WHERE pk = 'p1' AND sk = 1 AND flag = true"},
+               {"Statement":"SELECT * FROM \"{G2}\" WHERE id = ?","Parameters":[{"B":"AQID"}]}],
+             "ClientRequestToken":"read-token","ReturnConsumedCapacity":"TOTAL"}
             """,
         ],
         _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "No base requests for this operation."),

@@ -62,6 +62,7 @@ public sealed class BadInputTests(LockboxServerFixture fixture)
     [
         "CreateTable", "DescribeTable", "ListTables", "UpdateTable", "DeleteTable", "PutItem", "GetItem", "UpdateItem", "DeleteItem",
         "Query", "Scan", "BatchGetItem", "BatchWriteItem", "TransactWriteItems", "TransactGetItems",
+        "ExecuteTransaction",
     ];
 
     public static TheoryData<string> Operations => new(OperationNames);
