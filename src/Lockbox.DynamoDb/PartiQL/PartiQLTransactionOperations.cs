@@ -24,6 +24,10 @@ internal sealed class PartiQLTransactionOperations(PartiQLOperations partiql, Tr
     public void ExecuteTransaction(ExecuteTransactionRequest request, ReadOnlySpan<byte> body, CallerContext caller, Utf8JsonWriter writer)
     {
         var actions = partiql.PlanTransaction(request, caller);
+        if (actions.Sum(a => a.Item is null ? ItemSize.Of(a.Key) : ItemSize.Of(a.Item)) > TransactionOperations.MaxTransactionBytes)
+        {
+            throw DynamoDbErrors.Validation("Transaction request size exceeds the maximum allowed size of 4 MB");
+        }
 
         // Every statement is authorized with its own PartiQL action before anything is read or written.
         var context = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)

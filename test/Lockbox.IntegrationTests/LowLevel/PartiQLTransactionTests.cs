@@ -181,6 +181,11 @@ public sealed class PartiQLTransactionTests(LockboxServerFixture fixture) : IAsy
             TransactStatements = [S("DELETE FROM \"no-such-table-pqltx\" WHERE pk = 'a'")],
         }));
 
+        var big = new string('x', 390_000);
+        Assert.Equal("Transaction request size exceeds the maximum allowed size of 4 MB", await Refused(
+            [.. Enumerable.Range(0, 11).Select(i => S("INSERT INTO TABLE VALUE {'pk': ?, 'big': ?}", Av.S("big-" + i.ToString(CultureInfo.InvariantCulture)), Av.S(big)))]));
+        Assert.Null(await GetAsync(_table, Av.Key("big-0")));
+
         // EXISTS is a transaction-only condition check.
         var outside = await Assert.ThrowsAsync<AmazonDynamoDBException>(() => _client.ExecuteStatementAsync(new ExecuteStatementRequest
         {
