@@ -31,6 +31,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
     private readonly ReadOperations _reads;
     private readonly BatchOperations _batches;
     private readonly PartiQLOperations _partiql;
+    private readonly PartiQLTransactionOperations _partiqlTransactions;
     private readonly TransactionOperations _transactions;
     private readonly BackupOperations _backups;
     private readonly TagOperations _tags;
@@ -65,7 +66,8 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         _tags = new TagOperations(catalog, authorizer);
         _account = new AccountOperations(authorizer);
         _partiql = new PartiQLOperations(catalog, store, authorizer);
-        _transactions = new TransactionOperations(catalog, engine.Transactions, authorizer);
+        _transactions = new TransactionOperations(catalog, engine.Transactions, authorizer) { ItemCollections = engine.ItemCollections };
+        _partiqlTransactions = new PartiQLTransactionOperations(_partiql, engine.Transactions, authorizer);
         _backups = new BackupOperations(catalog, store, engine.MasterKey, authorizer, engine.Time,
             (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Lockbox.DynamoDb.Backups"));
     }
@@ -82,7 +84,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         "CreateTable", "DescribeTable", "ListTables", "UpdateTable", "DeleteTable",
         "PutItem", "GetItem", "UpdateItem", "DeleteItem",
         "Query", "Scan", "BatchGetItem", "BatchWriteItem",
-        "ExecuteStatement", "BatchExecuteStatement",
+        "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
         "UpdateTimeToLive", "DescribeTimeToLive",
         "TransactWriteItems", "TransactGetItems",
         "CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
@@ -153,6 +155,9 @@ public sealed class DynamoDbService : IJsonService, IDisposable
                 break;
             case "BatchExecuteStatement":
                 _partiql.BatchExecuteStatement(RequestReader.Read(body, PartiQLJsonContext.Default.BatchExecuteStatementRequest), caller, writer);
+                break;
+            case "ExecuteTransaction":
+                _partiqlTransactions.ExecuteTransaction(RequestReader.Read(body, PartiQLJsonContext.Default.ExecuteTransactionRequest), body.Span, caller, writer);
                 break;
             case "UpdateTimeToLive":
                 _timeToLive.UpdateTimeToLive(RequestReader.Read(body, context.UpdateTimeToLiveRequest), caller, writer);

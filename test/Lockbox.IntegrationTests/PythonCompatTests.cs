@@ -25,6 +25,9 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
     public Task Boto3PartiQL() => RunScriptAsync("partiql_compat.py");
 
     [PythonFact]
+    public Task Boto3PartiQLTransactions() => RunScriptAsync("partiql_transactions_compat.py");
+
+    [PythonFact]
     public Task Boto3Streams() => RunScriptAsync("boto3_streams_compat.py");
 
     [PythonFact]

@@ -21,6 +21,9 @@ internal sealed class TransactionOperations(TableCatalog catalog, TransactionEng
 
     private static readonly string[] ReturnValuesOnFailure = ["ALL_OLD", "NONE"];
 
+    /// <summary>Item collection sizes, for ReturnItemCollectionMetrics=SIZE on tables with local secondary indexes.</summary>
+    public ItemCollections? ItemCollections { get; init; }
+
     public void TransactWriteItems(TransactWriteItemsRequest request, ReadOnlySpan<byte> body, CallerContext caller, Utf8JsonWriter writer)
     {
         var errors = new ConstraintErrors();
@@ -137,6 +140,44 @@ internal sealed class TransactionOperations(TableCatalog catalog, TransactionEng
             foreach (var (table, tableUnits) in units)
             {
                 ConsumedCapacity.WriteValue(writer, request.ReturnConsumedCapacity!, table, tableUnits, isRead: result.Replayed);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        if (request.ReturnItemCollectionMetrics == "SIZE")
+        {
+            WriteCollectionMetrics(writer, actions);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// ItemCollectionMetrics per table with local secondary indexes: one entry per item collection
+    /// a Put, Update or Delete wrote (a ConditionCheck writes nothing), sizes as committed.
+    /// </summary>
+    private void WriteCollectionMetrics(Utf8JsonWriter writer, List<TransactWriteAction> actions)
+    {
+        var written = actions.Where(a => a.Kind != TransactWriteKind.ConditionCheck && Items.ItemCollections.Applies(a.Table.Definition)).ToList();
+        if (ItemCollections is null || written.Count == 0)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("ItemCollectionMetrics");
+        foreach (var group in written.GroupBy(a => a.Table.Definition.TableName, StringComparer.Ordinal))
+        {
+            writer.WriteStartArray(group.Key);
+            var partitions = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var action in group)
+            {
+                var table = action.Table;
+                var partitionKey = action.Key[table.Definition.PartitionKeyName];
+                if (partitions.Add(Convert.ToBase64String(ItemStore.PartitionPrefix(table, partitionKey))))
+                {
+                    ItemOperations.WriteCollectionMetric(writer, ItemCollections, table, action.Key);
+                }
             }
 
             writer.WriteEndArray();
@@ -379,7 +420,7 @@ internal sealed class TransactionOperations(TableCatalog catalog, TransactionEng
 
     /// <summary>A keyed hash of the request under the first table's data key: equal requests match, and the
     /// stored value reveals nothing of the request.</summary>
-    private static byte[] Fingerprint(TableRuntime table, ReadOnlySpan<byte> body)
+    internal static byte[] Fingerprint(TableRuntime table, ReadOnlySpan<byte> body)
     {
         Span<byte> digest = stackalloc byte[32];
         SHA256.HashData(body, digest);
@@ -388,7 +429,7 @@ internal sealed class TransactionOperations(TableCatalog catalog, TransactionEng
         return fingerprint;
     }
 
-    private static void Add(List<(string Table, double Units)> units, string table, double value)
+    internal static void Add(List<(string Table, double Units)> units, string table, double value)
     {
         for (var i = 0; i < units.Count; i++)
         {

@@ -47,7 +47,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
             throw DynamoDbErrors.Validation("NextToken is only valid on a SELECT statement");
         }
 
-        var table = PartiQLPlanner.FindTable(catalog, caller, statement);
+        var table = PartiQLPlanner.FindTable(catalog, store, caller, statement);
         if (statement is SelectStatement select)
         {
             ExecuteSelect(select, table, request, caller, writer);
@@ -90,6 +90,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
             errors.MinLength(member.Statement, path + ".statement", 1);
             errors.MaxLength(member.Statement, path + ".statement", MaxStatementLength);
             errors.MinCount(member.Parameters, path + ".parameters", 1, "[]");
+            errors.NoNullElements(member.Parameters, path + ".parameters");
             errors.Enum(member.ReturnValuesOnConditionCheckFailure, path + ".returnValuesOnConditionCheckFailure", "ALL_OLD", "NONE");
         }
 
@@ -129,7 +130,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
             try
             {
                 var statement = parsed[i].Statement!;
-                var action = PartiQLPlanner.PlanItemAction(PartiQLPlanner.FindTable(catalog, caller, statement), statement);
+                var action = PartiQLPlanner.PlanItemAction(PartiQLPlanner.FindTable(catalog, store, caller, statement), statement);
                 if (!seen.Add(action.Table.Definition.Arn + "|" + Convert.ToBase64String(action.StorageKey)))
                 {
                     throw DynamoDbErrors.Validation("Provided list of item keys contains duplicates");
@@ -250,6 +251,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
             errors.MinLength(statements[i].Statement, path + ".statement", 1);
             errors.MaxLength(statements[i].Statement, path + ".statement", MaxStatementLength);
             errors.MinCount(statements[i].Parameters, path + ".parameters", 1, "[]");
+            errors.NoNullElements(statements[i].Parameters, path + ".parameters");
             errors.Enum(statements[i].ReturnValuesOnConditionCheckFailure, path + ".returnValuesOnConditionCheckFailure", "ALL_OLD", "NONE");
         }
 
@@ -259,7 +261,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < statements.Count; i++)
         {
-            var statement = PartiQLParser.Parse(statements[i].Statement!, statements[i].Parameters);
+            var statement = PartiQLParser.Parse(statements[i].Statement!, statements[i].Parameters, allowExists: true);
             if (statement is UpdateStatement { Returning: not ReturningKind.None } or DeleteStatement { Returning: not ReturningKind.None })
             {
                 throw DynamoDbErrors.Validation($"Validation failed in TransactStatements[{i}]: RETURNING clause is not supported in ExecuteTransaction.");
@@ -270,7 +272,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
                 throw DynamoDbErrors.Validation($"Validation failed in TransactStatements[{i}]: Reads on indices are not supported within transactions.");
             }
 
-            var action = PartiQLPlanner.PlanItemAction(PartiQLPlanner.FindTable(catalog, caller, statement), statement);
+            var action = PartiQLPlanner.PlanItemAction(PartiQLPlanner.FindTable(catalog, store, caller, statement), statement);
             if (!seen.Add(action.Table.Definition.Arn + "|" + Convert.ToBase64String(action.StorageKey)))
             {
                 throw DynamoDbErrors.Validation("Transaction request cannot include multiple operations on one item");
@@ -375,11 +377,17 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
     private void ExecuteSelect(SelectStatement select, TableRuntime table, ExecuteStatementRequest request, CallerContext caller, Utf8JsonWriter writer)
     {
         var definition = table.Definition;
+        var target = ReadTarget.Resolve(table, select.IndexName, store, catalog);
+        if (request.ConsistentRead == true && target.Index is { IsGlobal: true })
+        {
+            throw DynamoDbErrors.Validation("Consistent reads are not supported on global secondary indexes");
+        }
+
         var projection = PartiQLPlanner.Projection(select);
         var filter = select.Where is null ? null : new ConditionExpression(select.Where);
-        var (partitions, sortKey) = KeyPlan(definition, select.Where);
-        var token = request.NextToken is null ? null : DecodeToken(request.NextToken, table, partitions);
-        authorizer.Authorize(caller, new AuthorizationRequest(select.Action, definition.Arn));
+        var (partitions, sortKey) = KeyPlan(target, select.Where);
+        var token = request.NextToken is null ? null : DecodeToken(request.NextToken, target, partitions);
+        authorizer.Authorize(caller, new AuthorizationRequest(select.Action, target.ResourceArn));
 
         var items = new List<Dictionary<string, AttributeValue>>();
         long scannedBytes = 0;
@@ -390,35 +398,42 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
         for (var p = firstPartition; p < sourceCount && last is null; p++)
         {
             var range = partitions is null
-                ? new KeyRange(table.StoragePrefix, KeyRange.PrefixSuccessor(table.StoragePrefix))
-                : ReadOperations.SortKeyRange(ItemStore.PartitionPrefix(table, partitions[p]), sortKey);
+                ? new KeyRange(target.StoragePrefix, KeyRange.PrefixSuccessor(target.StoragePrefix))
+                : ReadOperations.SortKeyRange(target.PartitionPrefix(partitions[p]), sortKey);
             if (token is not null && p == token.Value.Partition)
             {
                 range = range with { Start = After(token.Value.StorageKey) };
             }
 
-            foreach (var stored in store.Scan(table, range))
+            foreach (var stored in target.Scan(range, reverse: false))
             {
+                // A global index holds only its projected attributes: the filter and the result
+                // see the item as the index has it.
+                var item = target.AsStored(stored.Item);
                 scanned++;
-                scannedBytes += ItemSize.Of(stored.Item);
-                if (filter is null || filter.Evaluate(stored.Item))
+                scannedBytes += ItemSize.Of(item);
+                if (filter is null || filter.Evaluate(item))
                 {
-                    items.Add(stored.Item);
+                    items.Add(item);
                 }
 
                 if (scanned == request.Limit || scannedBytes >= ReadOperations.MaxPageBytes)
                 {
-                    last = (p, stored.StorageKey, stored.Item);
+                    last = (p, stored.StorageKey, item);
                     break;
                 }
             }
         }
 
+        // SELECT * of an index returns what the index projects (a local index's other attributes
+        // are fetched only when named, as a Query's ProjectionExpression does).
+        var projectToIndex = projection is null && target.Projected is not null;
         writer.WriteStartObject();
         writer.WriteStartArray("Items");
         foreach (var item in items)
         {
-            AttributeValueJson.WriteItem(writer, projection is null ? item : projection.Apply(item));
+            var shown = projection is not null ? projection.Apply(item) : projectToIndex ? ReadTarget.Project(item, target.Projected!) : item;
+            AttributeValueJson.WriteItem(writer, shown);
         }
 
         writer.WriteEndArray();
@@ -426,7 +441,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
         {
             writer.WriteString("NextToken", EncodeToken(stop.Partition, stop.StorageKey));
             writer.WritePropertyName("LastEvaluatedKey");
-            AttributeValueJson.WriteItem(writer, KeyValidation.KeyOf(definition, stop.Item));
+            AttributeValueJson.WriteItem(writer, target.LastKeyOf(stop.Item));
         }
 
         ConsumedCapacity.WriteProperty(writer, request.ReturnConsumedCapacity, definition.TableName,
@@ -439,7 +454,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
     /// Query per value, in order) and a sort key range; null partitions means a Scan. Values of the
     /// wrong type for the key cannot match any item and are dropped.
     /// </summary>
-    internal static (List<AttributeValue>? Partitions, SortKeyCondition? SortKey) KeyPlan(TableDefinition definition, Node? where)
+    internal static (List<AttributeValue>? Partitions, SortKeyCondition? SortKey) KeyPlan(ReadTarget target, Node? where)
     {
         if (where is null)
         {
@@ -452,11 +467,11 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
         {
             if (PartiQLPlanner.TryEquality(conjunct, out var attribute, out var value))
             {
-                if (attribute == definition.PartitionKeyName && partitions is null)
+                if (attribute == target.PartitionKeyName && partitions is null)
                 {
                     partitions = [value];
                 }
-                else if (attribute == definition.SortKeyName && sortKey is null && value.Type == definition.SortKeyType)
+                else if (attribute == target.SortKeyName && sortKey is null && value.Type == target.SortKeyType)
                 {
                     sortKey = new SortKeyCondition(SortKeyOperator.Equal, value);
                 }
@@ -465,13 +480,13 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
             }
 
             if (partitions is null && conjunct is InNode { Subject: PathNode { ResolvedPath.IsTopLevel: true } subject } @in
-                && subject.ResolvedPath.TopLevelName == definition.PartitionKeyName && @in.Candidates.All(c => c is ValueNode))
+                && subject.ResolvedPath.TopLevelName == target.PartitionKeyName && @in.Candidates.All(c => c is ValueNode))
             {
                 partitions = @in.Candidates.Select(c => ((ValueNode)c).ResolvedValue).ToList();
                 continue;
             }
 
-            if (sortKey is null && definition.SortKeyName is not null && SortRange(conjunct, definition) is { } range)
+            if (sortKey is null && target.SortKeyName is not null && SortRange(conjunct, target) is { } range)
             {
                 sortKey = range;
             }
@@ -480,7 +495,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
         if (partitions is not null)
         {
             var distinct = new List<AttributeValue>();
-            foreach (var value in partitions.Where(v => v.Type == definition.PartitionKeyType))
+            foreach (var value in partitions.Where(v => v.Type == target.PartitionKeyType))
             {
                 if (!distinct.Any(d => ValueSemantics.DeepEquals(d, value)))
                 {
@@ -495,10 +510,10 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
     }
 
     /// <summary>A range condition on the sort key that can bound a Query's key range.</summary>
-    private static SortKeyCondition? SortRange(Node conjunct, TableDefinition definition)
+    private static SortKeyCondition? SortRange(Node conjunct, ReadTarget target)
     {
-        bool IsSortKey(Node node) => node is PathNode { ResolvedPath.IsTopLevel: true } path && path.ResolvedPath.TopLevelName == definition.SortKeyName;
-        AttributeValue? KeyValue(Node node) => node is ValueNode { ResolvedValue: var v } && v.Type == definition.SortKeyType ? v : null;
+        bool IsSortKey(Node node) => node is PathNode { ResolvedPath.IsTopLevel: true } path && path.ResolvedPath.TopLevelName == target.SortKeyName;
+        AttributeValue? KeyValue(Node node) => node is ValueNode { ResolvedValue: var v } && v.Type == target.SortKeyType ? v : null;
 
         switch (conjunct)
         {
@@ -538,8 +553,8 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
         return Convert.ToBase64String(bytes);
     }
 
-    /// <summary>Reads a NextToken and checks it belongs to this table (and partition list).</summary>
-    private static (int Partition, byte[] StorageKey)? DecodeToken(string token, TableRuntime table, List<AttributeValue>? partitions)
+    /// <summary>Reads a NextToken and checks it belongs to this table or index (and partition list).</summary>
+    private static (int Partition, byte[] StorageKey)? DecodeToken(string token, ReadTarget target, List<AttributeValue>? partitions)
     {
         byte[] bytes;
         try
@@ -551,7 +566,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
             throw InvalidToken();
         }
 
-        if (bytes.Length < 3 + table.StoragePrefix.Length || bytes[0] != TokenVersion)
+        if (bytes.Length < 3 + target.StoragePrefix.Length || bytes[0] != TokenVersion)
         {
             throw InvalidToken();
         }
@@ -559,8 +574,8 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
         var partition = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(1));
         var storageKey = bytes[3..];
         var prefix = partitions is null
-            ? (partition == 0 ? table.StoragePrefix : null)
-            : partition < partitions.Count ? ItemStore.PartitionPrefix(table, partitions[partition]) : null;
+            ? (partition == 0 ? target.StoragePrefix : null)
+            : partition < partitions.Count ? target.PartitionPrefix(partitions[partition]) : null;
         if (prefix is null || !storageKey.AsSpan().StartsWith(prefix))
         {
             throw InvalidToken();

@@ -28,10 +28,11 @@ internal sealed class PartiQLParser
     }
 
     /// <summary>Parses <paramref name="text"/> with <paramref name="parameters"/> bound to its <c>?</c> placeholders.</summary>
-    public static PartiQLStatement Parse(string text, IReadOnlyList<AttributeValue>? parameters)
+    /// <param name="allowExists">Whether <c>EXISTS(SELECT ...)</c> may stand as the statement (ExecuteTransaction only).</param>
+    public static PartiQLStatement Parse(string text, IReadOnlyList<AttributeValue>? parameters, bool allowExists = false)
     {
         var parser = new PartiQLParser(text, parameters);
-        var statement = parser.ParseStatement();
+        var statement = parser.ParseStatement(allowExists);
         if (parser._parameterCount != parser._parameters.Count)
         {
             throw PartiQLErrors.ParameterCount();
@@ -42,11 +43,23 @@ internal sealed class PartiQLParser
 
     private PqlToken Current => _tokens[_position];
 
-    private PartiQLStatement ParseStatement()
+    private PartiQLStatement ParseStatement(bool allowExists)
     {
         var first = Current;
         PartiQLStatement statement;
-        if (first.IsKeyword("SELECT"))
+        if (first.IsKeyword("EXISTS") && Peek(1).Kind == PqlTokenKind.LeftParen)
+        {
+            if (!allowExists)
+            {
+                throw PartiQLErrors.Unsupported("EXISTS can only be used within ExecuteTransaction");
+            }
+
+            _position += 2;
+            var select = ParseSelect();
+            Expect(PqlTokenKind.RightParen);
+            statement = new ExistsStatement(select);
+        }
+        else if (first.IsKeyword("SELECT"))
         {
             statement = ParseSelect();
         }

@@ -20,7 +20,7 @@ internal enum ItemActionKind
     /// <summary>DELETE: an existing item must satisfy the WHERE clause; a missing item is a no-op.</summary>
     Delete,
 
-    /// <summary>A condition on an item without a write (EXISTS in a transaction; not parsed yet).</summary>
+    /// <summary>A condition on an item without a write: <c>EXISTS(SELECT ...)</c> in ExecuteTransaction.</summary>
     ConditionCheck,
 
     /// <summary>SELECT naming the full primary key: read one item and keep it if the WHERE clause holds.</summary>
@@ -53,7 +53,11 @@ internal sealed record ItemAction(
 /// <summary>Binds parsed statements to tables: key extraction from WHERE, DynamoDB's checks, typed actions.</summary>
 internal static class PartiQLPlanner
 {
-    public static TableRuntime FindTable(TableCatalog catalog, CallerContext caller, PartiQLStatement statement)
+    /// <summary>
+    /// The statement's table. A named index must exist and be readable (<see cref="ReadTarget.Resolve"/>
+    /// checks it); only a SELECT may name one.
+    /// </summary>
+    public static TableRuntime FindTable(TableCatalog catalog, ItemStore store, CallerContext caller, PartiQLStatement statement)
     {
         if (statement.IndexName is not null && !statement.IsRead)
         {
@@ -64,8 +68,7 @@ internal static class PartiQLPlanner
             ?? throw DynamoDbErrors.ResourceNotFound();
         if (statement.IndexName is not null)
         {
-            // Secondary indexes are not built yet, so no table has one.
-            throw DynamoDbErrors.Validation($"The table does not have the specified index: {statement.IndexName}");
+            ReadTarget.Resolve(table, statement.IndexName, store, catalog);
         }
 
         return table;
@@ -112,6 +115,19 @@ internal static class PartiQLPlanner
                     KeyValidation.CheckKey(definition, key);
                     return new ItemAction(ItemActionKind.Delete, statement, table, key, new ConditionExpression(delete.Where), null, null, null);
                 }
+
+            case ExistsStatement exists:
+                {
+                    // The item must exist and satisfy the WHERE clause, which names its full key (so
+                    // an absent item fails it).
+                    var where = exists.Select.Where;
+                    var key = (where is null ? null : ExactKey(definition, where)) ?? throw PartiQLErrors.KeyEqualityMissing();
+                    KeyValidation.CheckKey(definition, key);
+                    return new ItemAction(ItemActionKind.ConditionCheck, statement, table, key, new ConditionExpression(where!), null, null, null);
+                }
+
+            case SelectStatement { IndexName: not null }:
+                throw DynamoDbErrors.Validation("Select statements within BatchExecuteStatement cannot read an index.");
 
             case SelectStatement select:
                 {

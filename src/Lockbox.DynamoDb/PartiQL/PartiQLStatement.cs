@@ -36,7 +36,8 @@ internal abstract class PartiQLStatement(string tableName, string? indexName)
         _ => "dynamodb:PartiQLDelete",
     };
 
-    public bool IsRead => Kind == StatementKind.Select;
+    /// <summary>A SELECT; an EXISTS check is authorized like one but belongs to a write transaction.</summary>
+    public bool IsRead => this is SelectStatement;
 }
 
 /// <summary><c>SELECT projection FROM table[.index] [WHERE condition]</c>.</summary>
@@ -47,6 +48,18 @@ internal sealed class SelectStatement(string tableName, string? indexName, IRead
     public IReadOnlyList<DocumentPath>? Projection { get; } = projection;
 
     public Node? Where { get; } = where;
+
+    public override StatementKind Kind => StatementKind.Select;
+}
+
+/// <summary>
+/// <c>EXISTS(SELECT ... WHERE key and condition)</c>: ExecuteTransaction's condition check (as
+/// TransactWriteItems' ConditionCheck); the item must exist and satisfy the WHERE clause.
+/// Authorized as a SELECT (dynamodb:PartiQLSelect).
+/// </summary>
+internal sealed class ExistsStatement(SelectStatement select) : PartiQLStatement(select.TableName, select.IndexName)
+{
+    public SelectStatement Select { get; } = select;
 
     public override StatementKind Kind => StatementKind.Select;
 }

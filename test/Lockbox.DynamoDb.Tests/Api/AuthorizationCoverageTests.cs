@@ -36,6 +36,7 @@ public sealed class AuthorizationCoverageTests : IDisposable
         ["BatchWriteItem"] = ("""{"RequestItems":{"authz-table":[{"PutRequest":{"Item":{"pk":{"S":"new"}}}}]}}""", TableArn),
         ["ExecuteStatement"] = ("""{"Statement":"UPDATE \"authz-table\" SET v = 5 WHERE pk = 'k'"}""", TableArn),
         ["BatchExecuteStatement"] = ("""{"Statements":[{"Statement":"DELETE FROM \"authz-table\" WHERE pk = ?","Parameters":[{"S":"k"}]}]}""", TableArn),
+        ["ExecuteTransaction"] = ("""{"TransactStatements":[{"Statement":"UPDATE \"authz-table\" SET v = 5 WHERE pk = 'k'"},{"Statement":"INSERT INTO \"authz-table\" VALUE {'pk': 'new'}"}]}""", TableArn),
         ["UpdateTimeToLive"] = ("""{"TableName":"authz-table","TimeToLiveSpecification":{"AttributeName":"exp","Enabled":true}}""", TableArn),
         ["DescribeTimeToLive"] = ("""{"TableName":"authz-table"}""", TableArn),
         // DynamoDB Streams: {stream}, {shard} and {iterator} are filled in from the set-up stream.
@@ -67,6 +68,7 @@ public sealed class AuthorizationCoverageTests : IDisposable
     {
         ["ExecuteStatement"] = "dynamodb:PartiQLUpdate",
         ["BatchExecuteStatement"] = "dynamodb:PartiQLDelete",
+        ["ExecuteTransaction"] = "dynamodb:PartiQLUpdate",
         ["TransactWriteItems"] = "dynamodb:UpdateItem",
         ["TransactGetItems"] = "dynamodb:GetItem",
     };
@@ -172,6 +174,53 @@ public sealed class AuthorizationCoverageTests : IDisposable
         Assert.All(authorizer.Seen, r => Assert.Equal(TableArn, r.ResourceArn));
         Assert.All(authorizer.Seen, r => Assert.Equal("TransactWriteItems", Assert.Single(r.ConditionKeys!["dynamodb:EnclosingOperation"])));
         Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public void ExecuteTransaction_authorizes_every_statement_with_its_own_action_before_writing()
+    {
+        var before = Snapshot();
+        // Allows the first three, refuses the fourth: nothing may have been written by then.
+        var authorizer = new RefusingAuthorizer(allow: 3);
+        using (var service = new DynamoDbService(_storage, _masterKey, authorizer, TimeProvider.System))
+        {
+            var error = Assert.Throws<AwsServiceException>(() => Invoke(service, "ExecuteTransaction", """
+                {"TransactStatements":[
+                  {"Statement":"INSERT INTO \"authz-table\" VALUE {'pk': 'a'}"},
+                  {"Statement":"UPDATE \"authz-table\" SET v = 9 WHERE pk = 'k'"},
+                  {"Statement":"EXISTS(SELECT * FROM \"authz-table\" WHERE pk = 's')"},
+                  {"Statement":"DELETE FROM \"authz-table\" WHERE pk = ?","Parameters":[{"S":"d"}]}]}
+                """));
+            Assert.Equal("AccessDeniedException", error.ErrorCode);
+        }
+
+        Assert.Equal(["dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLSelect", "dynamodb:PartiQLDelete"],
+            authorizer.Seen.Select(r => r.Action));
+        Assert.All(authorizer.Seen, r => Assert.Equal(TableArn, r.ResourceArn));
+        Assert.All(authorizer.Seen, r => Assert.Equal("ExecuteTransaction", Assert.Single(r.ConditionKeys!["dynamodb:EnclosingOperation"])));
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public void PartiQL_select_on_an_index_is_authorized_on_the_index_arn()
+    {
+        using (var setup = new DynamoDbService(_storage, _masterKey, new RootOnlyAuthorizer(), TimeProvider.System))
+        {
+            Invoke(setup, "CreateTable", """{"TableName":"authz-indexed","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"GlobalSecondaryIndexes":[{"IndexName":"by-g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}],"BillingMode":"PAY_PER_REQUEST"}""");
+            Invoke(setup, "PutItem", """{"TableName":"authz-indexed","Item":{"pk":{"S":"k"},"g":{"S":"x"}}}""");
+        }
+
+        var authorizer = new RefusingAuthorizer();
+        using (var service = new DynamoDbService(_storage, _masterKey, authorizer, TimeProvider.System))
+        {
+            var error = Assert.Throws<AwsServiceException>(() => Invoke(service, "ExecuteStatement",
+                """{"Statement":"SELECT * FROM \"authz-indexed\".\"by-g\" WHERE g = 'x'"}"""));
+            Assert.Equal("AccessDeniedException", error.ErrorCode);
+        }
+
+        var request = Assert.Single(authorizer.Seen);
+        Assert.Equal("dynamodb:PartiQLSelect", request.Action);
+        Assert.Equal("arn:aws:dynamodb:us-east-1:123456789012:table/authz-indexed/index/by-g", request.ResourceArn);
     }
 
     /// <summary>Every table with its description and items, as root sees them.</summary>

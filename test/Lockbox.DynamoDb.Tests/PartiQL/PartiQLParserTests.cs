@@ -40,6 +40,23 @@ public sealed class PartiQLParserTests
     }
 
     [Fact]
+    public void Exists_wraps_a_select_and_is_allowed_only_in_transactions()
+    {
+        const string text = "exists( SELECT * FROM \"Music\" WHERE pk = ? AND name = 'Alice' );";
+        var statement = Assert.IsType<ExistsStatement>(PartiQLParser.Parse(text, [AttributeValue.FromString("p1")], allowExists: true));
+        Assert.Equal("Music", statement.TableName);
+        Assert.Equal("dynamodb:PartiQLSelect", statement.Action);
+        Assert.False(statement.IsRead);
+        Assert.True(new ConditionExpression(statement.Select.Where).Evaluate(Item));
+        Assert.False(new ConditionExpression(statement.Select.Where).Evaluate(null));
+
+        var outside = Assert.Throws<AwsServiceException>(() => PartiQLParser.Parse(text, [AttributeValue.FromString("p1")]));
+        Assert.Equal("Unsupported operation: EXISTS can only be used within ExecuteTransaction", outside.ErrorMessage);
+        var unclosed = Assert.Throws<AwsServiceException>(() => PartiQLParser.Parse("EXISTS(SELECT * FROM t WHERE pk = 'a'", null, allowExists: true));
+        Assert.Equal("Statement wasn't well formed, can't be processed: Unexpected end of statement", unclosed.ErrorMessage);
+    }
+
+    [Fact]
     public void Select_projection_keeps_nested_paths_and_case()
     {
         var statement = Assert.IsType<SelectStatement>(PartiQLParser.Parse("SELECT Name, doc.list[1], \"odd name\" FROM Music", null));

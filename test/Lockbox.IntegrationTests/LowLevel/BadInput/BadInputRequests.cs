@@ -48,7 +48,7 @@ internal static class BadInputRequests
     public static readonly string[] Guarded2Items = [G2Item1, G2Item2, G2Item3];
 
     /// <summary>Operations that may change items in the guarded tables.</summary>
-    public static readonly HashSet<string> ItemWrites = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"];
+    public static readonly HashSet<string> ItemWrites = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "ExecuteTransaction", "ExecuteStatement"];
 
     public static IReadOnlyList<string> Bases(string operation) => operation switch
     {
@@ -223,6 +223,42 @@ internal static class BadInputRequests
             """{"ResourceArn":"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{G}","NextToken":"aw=="}""",
         ],
         "DescribeEndpoints" or "DescribeLimits" => ["{}"],
+        "ExecuteStatement" =>
+        [
+            """{"Statement":"SELECT pk, num, lst[1] FROM \"{G}\" WHERE pk = 'p1' AND sk >= 1","Limit":5,"ConsistentRead":true,"ReturnConsumedCapacity":"TOTAL"}""",
+            """
+            {"Statement":"UPDATE \"{G}\" SET num = num + ? REMOVE gone WHERE pk = ? AND sk = ?","Parameters":[{"N":"1"},{"S":"p1"},{"N":"1"}],
+             "ReturnValuesOnConditionCheckFailure":"ALL_OLD"}
+            """,
+        ],
+        "BatchExecuteStatement" =>
+        [
+            """
+            {"Statements":[{"Statement":"SELECT * FROM \"{G}\" WHERE pk = ? AND sk = ?","Parameters":[{"S":"p1"},{"N":"1"}],"ConsistentRead":true},
+                           {"Statement":"SELECT v FROM \"{G2}\" WHERE id = ?","Parameters":[{"B":"AQID"}]}],
+             "ReturnConsumedCapacity":"TOTAL"}
+            """,
+        ],
+        "DescribeTimeToLive" or "DescribeContinuousBackups" => ["""{"TableName":"{G}"}""", """{"TableName":"{G2}"}"""],
+        "ListBackups" => ["""{"TableName":"{G}","Limit":10,"BackupType":"ALL"}""", "{}"],
+        "ExecuteTransaction" =>
+        [
+            """
+            {"TransactStatements":[
+               {"Statement":"UPDATE \"{G}\" SET num = num + ? SET lst = list_append(lst, [1]) WHERE pk = ? AND sk = ? AND num > -1","Parameters":[{"N":"1"},{"S":"p1"},{"N":"1"}],
+                "ReturnValuesOnConditionCheckFailure":"ALL_OLD"},
+               {"Statement":"INSERT INTO \"{G}\" VALUE {'pk': 'p9', 'sk': 9, 'm': {'a': [1, 'x']}, 's': <<'a', 'b'>>}"},
+               {"Statement":"EXISTS(SELECT * FROM \"{G}\" WHERE pk = 'p1' AND sk = 2 AND str = 'world')"},
+               {"Statement":"DELETE FROM \"{G2}\" WHERE id = ? AND v = 'x'","Parameters":[{"B":"AQID"}]}],
+             "ReturnConsumedCapacity":"INDEXES"}
+            """,
+            """
+            {"TransactStatements":[
+               {"Statement":"SELECT pk, num, lst[0], m.b.c FROM \"{G}\" WHERE pk = 'p1' AND sk = 1 AND flag = true"},
+               {"Statement":"SELECT * FROM \"{G2}\" WHERE id = ?","Parameters":[{"B":"AQID"}]}],
+             "ClientRequestToken":"read-token","ReturnConsumedCapacity":"TOTAL"}
+            """,
+        ],
         _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "No base requests for this operation."),
     };
 

@@ -56,6 +56,7 @@ public sealed class BadInputTests(LockboxServerFixture fixture)
         "ResourceInUseException", "LimitExceededException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
         "ThrottlingException", "ItemCollectionSizeLimitExceededException", "TransactionConflictException",
         "TransactionCanceledException", "TransactionInProgressException", "IdempotentParameterMismatchException",
+        "DuplicateItemException", "TableNotFoundException", "ContinuousBackupsUnavailableException",
     ];
 
     private static readonly string[] OperationNames =
@@ -63,6 +64,7 @@ public sealed class BadInputTests(LockboxServerFixture fixture)
         "CreateTable", "DescribeTable", "ListTables", "UpdateTable", "DeleteTable", "PutItem", "GetItem", "UpdateItem", "DeleteItem",
         "Query", "Scan", "BatchGetItem", "BatchWriteItem", "TransactWriteItems", "TransactGetItems",
         "TagResource", "UntagResource", "ListTagsOfResource", "DescribeEndpoints", "DescribeLimits",
+        "ExecuteTransaction", "ExecuteStatement", "BatchExecuteStatement", "DescribeTimeToLive", "DescribeContinuousBackups", "ListBackups",
     ];
 
     /// <summary>Operations whose success answer is an empty body (as DynamoDB's is).</summary>
