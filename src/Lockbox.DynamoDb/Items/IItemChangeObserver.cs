@@ -43,7 +43,14 @@ public readonly record struct ItemChange(
     byte[] StorageKey,
     Dictionary<string, AttributeValue>? Old,
     Dictionary<string, AttributeValue>? New,
-    WriteOrigin Origin);
+    WriteOrigin Origin)
+{
+    /// <summary><see cref="Old"/> in <see cref="ItemCodec"/> form, when the write path has it (else null).</summary>
+    public byte[]? OldEncoded { get; init; }
+
+    /// <summary><see cref="New"/> in <see cref="ItemCodec"/> form, when the write path has it (else null).</summary>
+    public byte[]? NewEncoded { get; init; }
+}
 
 /// <summary>Who caused a write: a caller's request, or the service itself (TTL expiry, a table restore).</summary>
 public enum WriteOrigin

@@ -186,7 +186,8 @@ public sealed class ItemStore
                         throw InFlightKeys.Conflict();
                     }
 
-                    var current = values[i] is null ? null : Unseal(write.Table, write.StorageKey, values[i]!);
+                    var currentEncoded = values[i] is null ? null : write.Table.DataKey.Open(values[i]!, write.StorageKey);
+                    var current = currentEncoded is null ? null : ItemCodec.Decode(currentEncoded);
                     var updated = write.Decide(current);
                     outcomes[i] = new WriteOutcome(current, updated);
                     if ((current is null && updated is null) || ReferenceEquals(current, updated))
@@ -195,16 +196,22 @@ public sealed class ItemStore
                     }
 
                     batch ??= new WriteBatch();
+                    byte[]? updatedEncoded = null;
                     if (updated is null)
                     {
                         batch.Delete(_items, write.StorageKey);
                     }
                     else
                     {
-                        batch.Put(_items, write.StorageKey, write.Table.DataKey.Seal(ItemCodec.Encode(updated), write.StorageKey));
+                        updatedEncoded = ItemCodec.Encode(updated);
+                        batch.Put(_items, write.StorageKey, write.Table.DataKey.Seal(updatedEncoded, write.StorageKey));
                     }
 
-                    var change = new ItemChange(write.Table, write.StorageKey, current, updated, origin);
+                    var change = new ItemChange(write.Table, write.StorageKey, current, updated, origin)
+                    {
+                        OldEncoded = currentEncoded,
+                        NewEncoded = updatedEncoded,
+                    };
                     foreach (var observer in _observers)
                     {
                         observer.OnChange(change, batch);

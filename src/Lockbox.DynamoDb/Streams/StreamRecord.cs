@@ -30,11 +30,18 @@ public sealed record StreamRecord(
     private const byte FlagNew = 4;
 
     /// <summary>Layout: version | event | flags | createdMs(8) | len(4) keys [| len(4) old] [| len(4) new].</summary>
-    public byte[] Encode()
+    public byte[] Encode() => Encode(
+        OldImage is null ? null : ItemCodec.Encode(OldImage),
+        NewImage is null ? null : ItemCodec.Encode(NewImage));
+
+    /// <summary>
+    /// <see cref="Encode()"/> with the images already in <see cref="ItemCodec"/> form (the write
+    /// path has them: the old item's unsealed bytes and the new item's encoding), so a stream does
+    /// not encode every item a second time. Null = the image is not kept.
+    /// </summary>
+    public byte[] Encode(byte[]? old, byte[]? @new)
     {
         var keys = ItemCodec.Encode(Keys);
-        var old = OldImage is null ? null : ItemCodec.Encode(OldImage);
-        var @new = NewImage is null ? null : ItemCodec.Encode(NewImage);
         var length = 3 + 8 + 4 + keys.Length + (old is null ? 0 : 4 + old.Length) + (@new is null ? 0 : 4 + @new.Length);
         var buffer = new byte[length];
         buffer[0] = Version1;

@@ -172,7 +172,10 @@ public sealed class StreamStore : IItemChangeObserver, IDisposable
         var record = new StreamRecord(sequence, eventName, nowMs, change.Origin == WriteOrigin.TimeToLive, keys,
             keepOld ? change.Old : null, keepNew ? change.New : null);
         var key = stream.RecordKey(sequence);
-        batch.Put(_records, key, stream.DataKey.Seal(record.Encode(), key));
+        var encoded = record.Encode(
+            keepOld && change.Old is not null ? change.OldEncoded ?? ItemCodec.Encode(change.Old) : null,
+            keepNew && change.New is not null ? change.NewEncoded ?? ItemCodec.Encode(change.New) : null);
+        batch.Put(_records, key, stream.DataKey.Seal(encoded, key));
     }
 
     /// <inheritdoc/>
