@@ -23,6 +23,10 @@ run() {
     --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" --items 10000 \
     --access-key "$LOCKBOX_ROOT_ACCESS_KEY_ID" --secret-key "$LOCKBOX_ROOT_SECRET_ACCESS_KEY" "${@:2}" 2>&1 | grep -E "round 1 "
 }
+# One discarded pass first, so the JIT warm-up of a fresh server does not land on whichever
+# variant happens to run first.
+run warmup --ops put,transact10 --duration 2 --warmup 1 >/dev/null || true
+run warmup --ops put --gsi --stream NEW_AND_OLD_IMAGES --duration 2 --warmup 1 >/dev/null || true
 for r in $(seq 1 "$ROUNDS"); do
   echo "== round $r"
   run plain --ops put,transact10
