@@ -29,6 +29,7 @@ internal sealed class Options
 
     public string? StreamViewType { get; set; }
     public bool GlobalIndex { get; set; }
+    public int ExpiredItems { get; set; }
     public bool SignCheck { get; set; }
     public bool Help { get; set; }
 
@@ -54,6 +55,8 @@ internal sealed class Options
           --keep-tables         do not delete the bench tables at the end
           --stream VIEW         create the bench table with a stream (KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES)
           --gsi                 create the bench table with a global secondary index on name (projection ALL)
+          --expired-items N     also load a second table with N items whose TTL attribute "exp" is already
+                                in the past, then enable TTL on it, so the server sweeps while ops are measured
           --bare-server PORT    run a minimal Kestrel server on 127.0.0.1:PORT answering a fixed
                                 DynamoDB-shaped JSON body (usable as an --endpoint) and nothing else
         """;
@@ -112,6 +115,7 @@ internal sealed class Options
                 case "--keep-tables": o.KeepTables = true; break;
                 case "--stream": o.StreamViewType = Next(); break;
                 case "--gsi": o.GlobalIndex = true; break;
+                case "--expired-items": o.ExpiredItems = ParseInt(a, Next()); break;
                 case "--bare-server": o.BareServerPort = ParseInt(a, Next()); break;
                 case "--sign-check": o.SignCheck = true; break;
                 case "-h" or "--help": o.Help = true; break;

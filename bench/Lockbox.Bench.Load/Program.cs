@@ -67,6 +67,7 @@ Console.Error.WriteLine(
 
 var signer0 = new SigV4Signer(o.AccessKey, o.SecretKey, o.Region);
 var workloads = new Workload?[o.Endpoints.Count];
+var expiredWorkloads = new Workload?[o.Endpoints.Count];
 var setupClients = new DynamoHttp[o.Endpoints.Count];
 var failed = new bool[o.Endpoints.Count];
 var failures = new List<string>();
@@ -95,6 +96,15 @@ try
             Console.Error.WriteLine(
                 $"setup {o.Labels[e]}: table {table} ACTIVE after {created:F1} s, {w.Items} items preloaded in {sw.Elapsed.TotalSeconds - created:F1} s " +
                 $"({w.Items / Math.Max(0.001, sw.Elapsed.TotalSeconds - created):F0} items/s)");
+            if (o.ExpiredItems > 0)
+            {
+                var expired = new Workload(table + "_ttl", o.ExpiredItems) { ExpiresAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3600 };
+                expiredWorkloads[e] = expired;
+                await TableSetup.CreateAsync(setupClients[e], expired, stopping.Token);
+                await TableSetup.PreloadAsync(setupClients[e], expired, o.Seed, stopping.Token);
+                await TableSetup.EnableTimeToLiveAsync(setupClients[e], expired, "exp", stopping.Token);
+                Console.Error.WriteLine($"setup {o.Labels[e]}: {o.ExpiredItems} expired items in {expired.Table}, TTL enabled (the server now sweeps them)");
+            }
         }
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
         {
@@ -137,6 +147,11 @@ finally
 {
     for (int e = 0; e < o.Endpoints.Count; e++)
     {
+        if (expiredWorkloads[e] is Workload expiredTable && !o.KeepTables)
+        {
+            await TableSetup.DeleteAsync(setupClients[e], expiredTable);
+        }
+
         if (workloads[e] is Workload w && !o.KeepTables)
         {
             await TableSetup.DeleteAsync(setupClients[e], w);

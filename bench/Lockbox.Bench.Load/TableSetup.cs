@@ -84,6 +84,17 @@ internal static class TableSetup
         });
     }
 
+    /// <summary>Enables TTL on <paramref name="attribute"/> (UpdateTimeToLive).</summary>
+    public static async Task EnableTimeToLiveAsync(DynamoHttp http, Workload w, string attribute, CancellationToken ct)
+    {
+        (int status, string body) = await http.CallAsync("UpdateTimeToLive",
+            "{\"TableName\":\"" + w.Table + "\",\"TimeToLiveSpecification\":{\"AttributeName\":\"" + attribute + "\",\"Enabled\":true}}", ct);
+        if (status != 200)
+        {
+            throw new InvalidOperationException($"UpdateTimeToLive {w.Table}: HTTP {status}: {Trim(body)}");
+        }
+    }
+
     /// <summary>Deletes the table, waiting out a table still CREATING (ResourceInUseException) for up to 30 s.</summary>
     public static async Task DeleteAsync(DynamoHttp http, Workload w)
     {

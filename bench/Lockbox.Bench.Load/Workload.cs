@@ -43,6 +43,9 @@ internal sealed class Workload
         (GlobalIndex ? ",\"GlobalSecondaryIndexes\":[{\"IndexName\":\"by-name\",\"KeySchema\":[{\"AttributeName\":\"name\",\"KeyType\":\"HASH\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}]" : "") +
         (StreamViewType is null ? "" : ",\"StreamSpecification\":{\"StreamEnabled\":true,\"StreamViewType\":\"" + StreamViewType + "\"}") + "}";
 
+    /// <summary>When set, preloaded items carry "exp" = this epoch second (a TTL table's expiry).</summary>
+    public long? ExpiresAt { get; init; }
+
     /// <summary>When set, the bench table has a global secondary index on name (to measure its cost).</summary>
     public bool GlobalIndex { get; init; }
 
@@ -110,6 +113,13 @@ internal sealed class Workload
 
             sb.Append("{\"PutRequest\":{\"Item\":");
             AppendItem(sb, (firstIndex + i) % Items, rng);
+            if (ExpiresAt is { } expiry)
+            {
+                // Splice an "exp" attribute (epoch seconds) into the item just written.
+                sb.Length--;
+                sb.Append(",\"exp\":{\"N\":\"").Append(expiry.ToString(CultureInfo.InvariantCulture)).Append("\"}}");
+            }
+
             sb.Append("}}");
         }
 
