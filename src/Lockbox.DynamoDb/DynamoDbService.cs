@@ -70,6 +70,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         _partiqlTransactions = new PartiQLTransactionOperations(_partiql, engine.Transactions, authorizer);
         _backups = new BackupOperations(catalog, store, engine.MasterKey, authorizer, engine.Time,
             (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Lockbox.DynamoDb.Backups"));
+        _tables.BeforeDelete = _backups.KeepSystemBackup;
     }
 
     /// <summary>Background restores (tests wait on them and inject faults through them).</summary>

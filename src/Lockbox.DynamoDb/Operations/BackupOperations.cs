@@ -68,6 +68,19 @@ internal sealed partial class BackupOperations : IDisposable
 
     public RestoreJobs Jobs { get; }
 
+    /// <summary>
+    /// Called by DeleteTable before the table's data goes: a table with point-in-time recovery
+    /// enabled leaves a SYSTEM backup named <c>{table}$DeletedTableBackup</c>, as DynamoDB does, so
+    /// it can still be restored after it is deleted.
+    /// </summary>
+    public void KeepSystemBackup(TableRuntime table)
+    {
+        if (table.Definition.PointInTimeRecovery is { Enabled: true })
+        {
+            _backups.Create(table, table.Definition.TableName + "$DeletedTableBackup", "SYSTEM", _time.GetUtcNow());
+        }
+    }
+
     public void CreateBackup(CreateBackupRequest request, CallerContext caller, Utf8JsonWriter writer)
     {
         var errors = new ConstraintErrors();

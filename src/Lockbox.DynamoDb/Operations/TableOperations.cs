@@ -355,6 +355,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         }
 
         store.EnsureCounters(table);
+        BeforeDelete?.Invoke(table);
         Streams?.Disable(table);
         catalog.Delete(table);
         writer.WriteStartObject();
@@ -362,6 +363,9 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         TableDescriptionWriter.Write(writer, table, "DELETING");
         writer.WriteEndObject();
     }
+
+    /// <summary>Runs before a table's data goes (the backup service keeps a SYSTEM backup of a table with PITR on).</summary>
+    public Action<TableRuntime>? BeforeDelete { get; set; }
 
     /// <summary>A table still being restored (CREATING) cannot be changed or deleted yet, as in DynamoDB.</summary>
     private static void ThrowIfRestoring(TableRuntime table)

@@ -17,6 +17,37 @@ public sealed partial class BackupTests(LockboxServerFixture fixture) : IDisposa
     private static partial Regex BackupArn();
 
     [Fact]
+    public async Task Deleting_a_table_with_point_in_time_recovery_leaves_a_restorable_system_backup()
+    {
+        var table = await Tables.CreateAsync(_client);
+        await _client.UpdateContinuousBackupsAsync(new UpdateContinuousBackupsRequest
+        {
+            TableName = table,
+            PointInTimeRecoverySpecification = new PointInTimeRecoverySpecification { PointInTimeRecoveryEnabled = true },
+        });
+        for (var i = 0; i < 5; i++)
+        {
+            await _client.PutItemAsync(table, Av.Item(("pk", Av.S("p")), ("sk", Av.S(i.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+        }
+
+        var plain = await Tables.CreateAsync(_client);
+        await _client.DeleteTableAsync(table);
+        await _client.DeleteTableAsync(plain);
+
+        var system = await _client.ListBackupsAsync(new ListBackupsRequest { TableName = table, BackupType = BackupTypeFilter.SYSTEM });
+        var backup = Assert.Single(system.BackupSummaries);
+        Assert.Equal(table + "$DeletedTableBackup", backup.BackupName);
+        Assert.Equal(BackupType.SYSTEM, backup.BackupType);
+        Assert.Empty((await _client.ListBackupsAsync(new ListBackupsRequest { TableName = table })).BackupSummaries); // USER by default
+        Assert.Empty((await _client.ListBackupsAsync(new ListBackupsRequest { TableName = plain, BackupType = BackupTypeFilter.ALL })).BackupSummaries);
+
+        var target = table + "-back";
+        await _client.RestoreTableFromBackupAsync(new RestoreTableFromBackupRequest { BackupArn = backup.BackupArn, TargetTableName = target });
+        Assert.Equal(5, (await Tables.WaitForActiveAsync(_client, target)).ItemCount);
+        await _client.DeleteTableAsync(target);
+    }
+
+    [Fact]
     public async Task Backup_Describe_List_Restore_Delete()
     {
         var table = await Tables.CreateAsync(_client);
