@@ -112,12 +112,13 @@ internal static class TableDescriptionWriter
         }
 
         writer.WriteBoolean("DeletionProtectionEnabled", definition.DeletionProtectionEnabled);
-        WriteIndexes(writer, table, "LocalSecondaryIndexes", definition.LocalSecondaryIndexes);
-        WriteIndexes(writer, table, "GlobalSecondaryIndexes", definition.GlobalSecondaryIndexes);
+        WriteIndexes(writer, table, "LocalSecondaryIndexes", definition.LocalSecondaryIndexes, status);
+        WriteIndexes(writer, table, "GlobalSecondaryIndexes", definition.GlobalSecondaryIndexes, status);
         writer.WriteEndObject();
     }
 
-    private static void WriteIndexes(Utf8JsonWriter writer, TableRuntime table, string property, List<SecondaryIndex> indexes)
+    private static void WriteIndexes(Utf8JsonWriter writer, TableRuntime table, string property, List<SecondaryIndex> indexes,
+        string tableStatus)
     {
         if (indexes.Count == 0)
         {
@@ -155,7 +156,8 @@ internal static class TableDescriptionWriter
             writer.WriteEndObject();
             if (index.IsGlobal)
             {
-                writer.WriteString("IndexStatus", index.IndexStatus);
+                // A table's own CREATING answer shows its indexes CREATING too, as DynamoDB's does.
+                writer.WriteString("IndexStatus", tableStatus == "CREATING" ? "CREATING" : index.IndexStatus);
                 if (index.IndexStatus == "CREATING")
                 {
                     writer.WriteBoolean("Backfilling", true);

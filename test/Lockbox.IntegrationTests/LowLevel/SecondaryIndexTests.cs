@@ -20,7 +20,7 @@ public sealed class SecondaryIndexTests(LockboxServerFixture fixture) : IAsyncLi
     public async Task InitializeAsync()
     {
         _table = Tables.UniqueName();
-        await _client.CreateTableAsync(new CreateTableRequest
+        var created = await _client.CreateTableAsync(new CreateTableRequest
         {
             TableName = _table,
             BillingMode = BillingMode.PAY_PER_REQUEST,
@@ -39,7 +39,10 @@ public sealed class SecondaryIndexTests(LockboxServerFixture fixture) : IAsyncLi
                 },
             ],
         });
-        await Tables.WaitForActiveAsync(_client, _table);
+        // CreateTable answers CREATING for the table and its indexes; DescribeTable then shows them ACTIVE.
+        Assert.Equal(IndexStatus.CREATING, Assert.Single(created.TableDescription.GlobalSecondaryIndexes).IndexStatus);
+        var active = await Tables.WaitForActiveAsync(_client, _table);
+        Assert.Equal(IndexStatus.ACTIVE, Assert.Single(active.GlobalSecondaryIndexes).IndexStatus);
         for (var id = 0; id < 40; id++)
         {
             await _client.PutItemAsync(_table, Av.Item(
