@@ -418,12 +418,13 @@ internal sealed class TransactionOperations(TableCatalog catalog, TransactionEng
     private static Dictionary<string, IReadOnlyList<string>> EnclosingOperation(string operation) =>
         new(StringComparer.Ordinal) { ["dynamodb:EnclosingOperation"] = [operation] };
 
-    /// <summary>A keyed hash of the request under the first table's data key: equal requests match, and the
-    /// stored value reveals nothing of the request.</summary>
+    /// <summary>A keyed hash of the request's canonical form under the first table's data key: requests
+    /// equal in meaning match (whatever their member order), and the stored value reveals nothing of
+    /// the request.</summary>
     internal static byte[] Fingerprint(TableRuntime table, ReadOnlySpan<byte> body)
     {
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(body, digest);
+        SHA256.HashData(CanonicalJson.Canonicalize(body.ToArray()), digest);
         var fingerprint = new byte[16];
         table.DataKey.KeyedHash(digest, fingerprint);
         return fingerprint;
