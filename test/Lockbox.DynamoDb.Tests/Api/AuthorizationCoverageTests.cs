@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using Lockbox.Common;
 using Lockbox.Kms.Envelope;
 using Lockbox.Storage.RocksDb;
@@ -235,19 +233,7 @@ public sealed class AuthorizationCoverageTests : IDisposable
             + Invoke(service, "ListTagsOfResource", $$"""{"ResourceArn":"{{TableArn}}"}""");
     }
 
-    private static string Invoke(Lockbox.Protocols.IJsonService service, string operation, string body)
-    {
-        var caller = new CallerContext
-        {
-            RequestId = "test",
-            Principal = new Principal("123456789012", "arn:aws:iam::123456789012:root", "123456789012", "AKIATEST", IsRoot: true),
-            Region = "us-east-1",
-            RequestTime = DateTimeOffset.UtcNow,
-        };
-        var output = new ArrayBufferWriter<byte>();
-        service.InvokeAsync(operation, Encoding.UTF8.GetBytes(body), caller, output, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        return Encoding.UTF8.GetString(output.WrittenSpan);
-    }
+    private static string Invoke(Lockbox.Protocols.IJsonService service, string operation, string body) => ServiceCalls.Invoke(service, operation, body);
 
     public void Dispose()
     {

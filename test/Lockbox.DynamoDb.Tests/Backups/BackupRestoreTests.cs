@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Lockbox.Common;
 using Lockbox.Kms.Envelope;
@@ -233,19 +231,7 @@ public sealed class BackupRestoreTests : IDisposable
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
 
-    private static string Invoke(DynamoDbService service, string operation, string body)
-    {
-        var caller = new CallerContext
-        {
-            RequestId = "test",
-            Principal = new Principal("123456789012", "arn:aws:iam::123456789012:root", "123456789012", "AKIATEST", IsRoot: true),
-            Region = "us-east-1",
-            RequestTime = DateTimeOffset.UtcNow,
-        };
-        var output = new ArrayBufferWriter<byte>();
-        service.InvokeAsync(operation, Encoding.UTF8.GetBytes(body), caller, output, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        return Encoding.UTF8.GetString(output.WrittenSpan);
-    }
+    private static string Invoke(DynamoDbService service, string operation, string body) => ServiceCalls.Invoke(service, operation, body);
 
     public void Dispose()
     {

@@ -225,19 +225,7 @@ public sealed class ThrottlingTests : IDisposable
         return response.TryGetProperty("Item", out var item) ? item : null;
     }
 
-    private string Invoke(string operation, string body)
-    {
-        var caller = new CallerContext
-        {
-            RequestId = "test",
-            Principal = new Principal("123456789012", "arn:aws:iam::123456789012:root", "123456789012", "AKIATEST", IsRoot: true),
-            Region = "us-east-1",
-            RequestTime = DateTimeOffset.UtcNow,
-        };
-        var output = new ArrayBufferWriter<byte>();
-        _service.InvokeAsync(operation, Encoding.UTF8.GetBytes(body), caller, output, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        return Encoding.UTF8.GetString(output.WrittenSpan);
-    }
+    private string Invoke(string operation, string body) => ServiceCalls.Invoke(_service, operation, body);
 
     public void Dispose()
     {

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using Lockbox.Common;
 using Lockbox.Kms.Envelope;
@@ -22,19 +20,7 @@ public sealed class PartiQLExecutionTests : IDisposable
         Invoke("CreateTable", """{"TableName":"music","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"BillingMode":"PAY_PER_REQUEST"}""");
     }
 
-    private string Invoke(string operation, string body)
-    {
-        var caller = new CallerContext
-        {
-            RequestId = "test",
-            Principal = new Principal("123456789012", "arn:aws:iam::123456789012:root", "123456789012", "AKIATEST", IsRoot: true),
-            Region = "us-east-1",
-            RequestTime = DateTimeOffset.UtcNow,
-        };
-        var output = new ArrayBufferWriter<byte>();
-        _service.InvokeAsync(operation, Encoding.UTF8.GetBytes(body), caller, output, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        return Encoding.UTF8.GetString(output.WrittenSpan);
-    }
+    private string Invoke(string operation, string body) => ServiceCalls.Invoke(_service, operation, body);
 
     private JsonElement Execute(string statement, string? extra = null) =>
         JsonDocument.Parse(Invoke("ExecuteStatement", "{\"Statement\":" + JsonSerializer.Serialize(statement) + (extra is null ? "" : "," + extra) + "}")).RootElement;
