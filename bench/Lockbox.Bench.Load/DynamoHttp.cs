@@ -34,6 +34,9 @@ internal sealed class DynamoHttp : IDisposable
     public string Host { get; }
     public HttpClient Client => _client;
 
+    /// <summary>The X-Amz-Date and Authorization values for a POST of <paramref name="body"/>.</summary>
+    public (string AmzDate, string Authorization) Sign(string target, ReadOnlySpan<byte> body) => _signer.Sign(Host, target, body);
+
     public HttpRequestMessage Build(string target, byte[] body)
     {
         (string amzDate, string auth) = _signer.Sign(Host, target, body);

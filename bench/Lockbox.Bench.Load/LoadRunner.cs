@@ -38,6 +38,7 @@ internal sealed class RunResult
 internal sealed class LoadRunner
 {
     private readonly DynamoHttp _http;
+    private readonly BenchClient _client;
     private readonly Workload? _workload;
     private readonly string _op;
     private readonly int _seed;
@@ -45,9 +46,10 @@ internal sealed class LoadRunner
     private long _measureEnd = long.MaxValue;
     private volatile bool _stop;
 
-    public LoadRunner(DynamoHttp http, Workload? workload, string op, int seed)
+    public LoadRunner(DynamoHttp http, Workload? workload, string op, int seed, BenchClient client)
     {
         _http = http;
+        _client = client;
         _workload = workload;
         _op = op;
         _seed = seed;
@@ -60,7 +62,7 @@ internal sealed class LoadRunner
         public long Items { get; set; }
         public long Unprocessed { get; set; }
         public string? FirstError { get; set; }
-        public byte[] Buffer { get; set; } = new byte[64 * 1024];
+        public ResponseBuffer Response { get; } = new();
     }
 
     public async Task<RunResult> RunAsync(string label, string endpoint, int connections, int round, double warmup, double duration, int serverPid)
@@ -71,7 +73,10 @@ internal sealed class LoadRunner
         {
             var s = stats[i] = new WorkerStats();
             var rng = new Random(HashCode.Combine(_seed, round, connections, i));
-            tasks[i] = Task.Run(() => WorkerAsync(s, rng));
+            // Raw workers block on their socket, so each gets its own thread; their loop never awaits.
+            tasks[i] = _client == BenchClient.Raw
+                ? Task.Factory.StartNew(() => WorkerAsync(s, rng).GetAwaiter().GetResult(), TaskCreationOptions.LongRunning)
+                : Task.Run(() => WorkerAsync(s, rng));
         }
 
         if (warmup > 0)
@@ -134,51 +139,32 @@ internal sealed class LoadRunner
         var sb = new StringBuilder(16 * 1024);
         string? startKey = null;
         string target = _op == "raw" ? "" : Workload.Target(_op);
+        using RawHttpConnection? connection = _client == BenchClient.Raw ? new RawHttpConnection(_http.Uri) : null;
+        ResponseBuffer response = s.Response;
         while (!_stop)
         {
-            HttpRequestMessage req = _op switch
+            byte[]? body = _op switch
             {
-                "raw" => _http.BuildHealth(),
-                "get" => _http.Build(target, _workload!.GetItem(rng)),
-                "put" => _http.Build(target, _workload!.PutItem(rng, sb)),
-                "query" => _http.Build(target, _workload!.Query(rng)),
-                "batchwrite" => _http.Build(target, _workload!.BatchWrite(rng, sb)),
-                "scan" => _http.Build(target, _workload!.Scan(startKey)),
-                "transact10" => _http.Build(target, _workload!.TransactWrite(rng, sb)),
+                "raw" => null,
+                "get" => _workload!.GetItem(rng),
+                "put" => _workload!.PutItem(rng, sb),
+                "query" => _workload!.Query(rng),
+                "batchwrite" => _workload!.BatchWrite(rng, sb),
+                "scan" => _workload!.Scan(startKey),
+                "transact10" => _workload!.TransactWrite(rng, sb),
                 _ => throw new InvalidOperationException(_op),
             };
 
             int status;
-            int length = 0;
             string? failure = null;
             long t0 = Stopwatch.GetTimestamp();
             try
             {
-                using (req)
-                using (HttpResponseMessage resp = await _http.Client.SendAsync(req, HttpCompletionOption.ResponseHeadersRead))
-                {
-                    status = (int)resp.StatusCode;
-                    using Stream stream = await resp.Content.ReadAsStreamAsync();
-                    while (true)
-                    {
-                        if (length == s.Buffer.Length)
-                        {
-                            byte[] bigger = new byte[s.Buffer.Length * 2];
-                            s.Buffer.AsSpan(0, length).CopyTo(bigger);
-                            s.Buffer = bigger;
-                        }
-
-                        int n = await stream.ReadAsync(s.Buffer.AsMemory(length));
-                        if (n == 0)
-                        {
-                            break;
-                        }
-
-                        length += n;
-                    }
-                }
+                status = connection is not null
+                    ? SendRaw(connection, target, body, response)
+                    : await SendWithHttpClientAsync(target, body, response);
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or System.Net.Sockets.SocketException)
             {
                 status = 0;
                 failure = ex.GetType().Name + ": " + ex.Message;
@@ -192,7 +178,7 @@ internal sealed class LoadRunner
             {
                 if (_op is "scan" or "query")
                 {
-                    (long count, string? lek) = ParsePage(s.Buffer.AsSpan(0, length));
+                    (long count, string? lek) = ParsePage(response.Span);
                     items = count;
                     startKey = lek;
                 }
@@ -203,7 +189,7 @@ internal sealed class LoadRunner
                 else if (_op == "batchwrite")
                 {
                     items = Workload.BatchSize;
-                    if (HasUnprocessed(s.Buffer.AsSpan(0, length)) && counted)
+                    if (HasUnprocessed(response.Span) && counted)
                     {
                         s.Unprocessed++;
                     }
@@ -214,7 +200,7 @@ internal sealed class LoadRunner
                 startKey = null;
                 if (status != 0)
                 {
-                    failure = $"HTTP {status}: {Encoding.UTF8.GetString(s.Buffer, 0, Math.Min(length, 400))}";
+                    failure = $"HTTP {status}: {Encoding.UTF8.GetString(response.Span[..Math.Min(response.Length, 400)])}";
                 }
 
                 if (failure is not null && s.FirstError is null)
@@ -239,9 +225,50 @@ internal sealed class LoadRunner
             if (status == 0)
             {
                 // Avoid a hot failure loop against a dead endpoint.
-                await Task.Delay(10);
+                if (connection is not null)
+                {
+                    Thread.Sleep(10);
+                }
+                else
+                {
+                    await Task.Delay(10);
+                }
             }
         }
+    }
+
+    private int SendRaw(RawHttpConnection connection, string target, byte[]? body, ResponseBuffer response)
+    {
+        if (body is null)
+        {
+            return connection.GetRoot(response);
+        }
+
+        (string amzDate, string authorization) = _http.Sign(target, body);
+        return connection.Post(target, amzDate, authorization, body, response);
+    }
+
+    private async ValueTask<int> SendWithHttpClientAsync(string target, byte[]? body, ResponseBuffer response)
+    {
+        using HttpRequestMessage req = body is null ? _http.BuildHealth() : _http.Build(target, body);
+        using HttpResponseMessage resp = await _http.Client.SendAsync(req, HttpCompletionOption.ResponseHeadersRead);
+        using Stream stream = await resp.Content.ReadAsStreamAsync();
+        response.Length = 0;
+        byte[] chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(chunk)) > 0)
+            {
+                response.Append(chunk.AsSpan(0, n));
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        return (int)resp.StatusCode;
     }
 
     /// <summary>Reads the top-level Count and LastEvaluatedKey (raw JSON) of a Query/Scan answer.</summary>

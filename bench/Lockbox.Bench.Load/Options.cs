@@ -32,6 +32,7 @@ internal sealed class Options
     public int ExpiredItems { get; set; }
     public bool SignCheck { get; set; }
     public bool Help { get; set; }
+    public BenchClient Client { get; set; } = BenchClient.Raw;
 
     public const string Usage = """
         Lockbox.Bench.Load: closed-loop load generator for DynamoDB-compatible endpoints.
@@ -51,6 +52,9 @@ internal sealed class Options
           --region R            SigV4 region (default us-east-1)
           --json FILE           also write results as JSON
           --raw                 only GET / (health) to measure the bare HTTP request rate
+          --client KIND         raw (default): hand-written HTTP/1.1 over one socket per worker, cheap
+                                for the generator; httpclient: .NET's HttpClient (costs the generator
+                                several times more CPU, which a 2-core machine takes from the server)
           --seed N              random seed for keys
           --keep-tables         do not delete the bench tables at the end
           --stream VIEW         create the bench table with a stream (KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES)
@@ -111,6 +115,14 @@ internal sealed class Options
                 case "--rounds": o.Rounds = ParseInt(a, Next()); break;
                 case "--json": o.JsonPath = Next(); break;
                 case "--raw": o.Raw = true; break;
+                case "--client":
+                    o.Client = Next() switch
+                    {
+                        "raw" => BenchClient.Raw,
+                        "httpclient" => BenchClient.HttpClient,
+                        string other => throw new ArgumentException($"--client must be raw or httpclient, not '{other}'"),
+                    };
+                    break;
                 case "--seed": o.Seed = ParseInt(a, Next()); break;
                 case "--keep-tables": o.KeepTables = true; break;
                 case "--stream": o.StreamViewType = Next(); break;
@@ -200,4 +212,14 @@ internal sealed class Options
 
     private static double ParseDouble(string name, string v)
         => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double r) ? r : throw new ArgumentException($"{name}: '{v}' is not a number");
+}
+
+/// <summary>How the workers send their requests.</summary>
+internal enum BenchClient
+{
+    /// <summary>One hand-driven HTTP/1.1 socket per worker (<see cref="RawHttpConnection"/>).</summary>
+    Raw,
+
+    /// <summary>.NET's HttpClient with a connection pool of one connection per worker.</summary>
+    HttpClient,
 }

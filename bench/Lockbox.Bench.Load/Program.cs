@@ -133,7 +133,7 @@ try
 
                     int pid = e < o.Pids.Count ? o.Pids[e] : 0;
                     using var http = new DynamoHttp(o.Endpoints[e], conns, signer0);
-                    var runner = new LoadRunner(http, workloads[e], op, o.Seed);
+                    var runner = new LoadRunner(http, workloads[e], op, o.Seed, o.Client);
                     RunResult r = await runner.RunAsync(o.Labels[e], o.Endpoints[e], conns, round, o.WarmupSeconds, o.DurationSeconds, pid);
                     all.Add(r);
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
