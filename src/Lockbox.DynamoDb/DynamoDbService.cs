@@ -35,6 +35,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
     private readonly TransactionOperations _transactions;
     private readonly BackupOperations _backups;
     private readonly TagOperations _tags;
+    private readonly ResourcePolicyOperations _resourcePolicies;
     private readonly AccountOperations _account;
 
     /// <summary>A service over an engine of its own (no background work), disposed with the service.</summary>
@@ -64,6 +65,8 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         _reads = new ReadOperations(catalog, store, authorizer, engine.Limiter);
         _batches = new BatchOperations(catalog, store, authorizer, engine.Limiter, engine.ItemCollections);
         _tags = new TagOperations(catalog, authorizer);
+        _resourcePolicies = new ResourcePolicyOperations(catalog, engine.Streams, authorizer, engine.Time);
+        _tables.ResourcePolicies = _resourcePolicies;
         _account = new AccountOperations(authorizer);
         _partiql = new PartiQLOperations(catalog, store, authorizer);
         _transactions = new TransactionOperations(catalog, engine.Transactions, authorizer) { ItemCollections = engine.ItemCollections };
@@ -91,6 +94,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         "CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
         "UpdateContinuousBackups", "DescribeContinuousBackups", "RestoreTableToPointInTime",
         "TagResource", "UntagResource", "ListTagsOfResource", "DescribeEndpoints", "DescribeLimits",
+        "PutResourcePolicy", "GetResourcePolicy", "DeleteResourcePolicy",
     ];
 
     /// <summary>Item collection accounting (tests lower its limit).</summary>
@@ -204,6 +208,15 @@ public sealed class DynamoDbService : IJsonService, IDisposable
                 break;
             case "ListTagsOfResource":
                 _tags.ListTagsOfResource(RequestReader.Read(body, context.ListTagsOfResourceRequest), caller, writer);
+                break;
+            case "PutResourcePolicy":
+                _resourcePolicies.PutResourcePolicy(RequestReader.Read(body, context.PutResourcePolicyRequest), caller, writer);
+                break;
+            case "GetResourcePolicy":
+                _resourcePolicies.GetResourcePolicy(RequestReader.Read(body, context.GetResourcePolicyRequest), caller, writer);
+                break;
+            case "DeleteResourcePolicy":
+                _resourcePolicies.DeleteResourcePolicy(RequestReader.Read(body, context.DeleteResourcePolicyRequest), caller, writer);
                 break;
             case "DescribeEndpoints":
                 _account.DescribeEndpoints(RequestReader.Read(body, context.EmptyRequest), caller, writer);

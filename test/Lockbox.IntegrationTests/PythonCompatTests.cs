@@ -42,6 +42,9 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
     [PythonFact]
     public Task Boto3SecondaryIndexes() => RunScriptAsync("boto3_indexes_compat.py");
 
+    [PythonFact]
+    public Task Boto3ResourcePolicies() => RunScriptAsync("boto3_resource_policy_compat.py");
+
     private Task RunScriptAsync(string script) =>
         RunScriptAsync(script, fixture.Endpoint, fixture.AccessKey, fixture.SecretKey, fixture.Region, output, () => fixture.ServerOutput);
 

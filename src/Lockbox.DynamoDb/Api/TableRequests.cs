@@ -76,6 +76,7 @@ public sealed class CreateTableRequest
     public List<TagDto>? Tags { get; set; }
     public string? TableClass { get; set; }
     public bool? DeletionProtectionEnabled { get; set; }
+    public string? ResourcePolicy { get; set; }
 }
 
 public sealed class TableNameRequest

@@ -418,6 +418,9 @@ internal sealed partial class BackupOperations : IDisposable
                 definition.StreamViewType = null;
                 definition.LatestStreamLabel = null;
                 definition.TimeToLiveAttribute = null;
+                // Nor resource-based policies: they belong to the source table and its streams.
+                definition.ResourcePolicy = null;
+                definition.StreamResourcePolicies = new(StringComparer.Ordinal);
                 RestoreIndexes(definition, source, billingMode, globalIndexOverride, localIndexOverride);
                 return definition;
             });

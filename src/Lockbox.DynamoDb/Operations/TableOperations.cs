@@ -17,6 +17,9 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
     /// <summary>The stream store (streams are refused when absent).</summary>
     public StreamStore? Streams { get; init; }
 
+    /// <summary>Checks and stamps a ResourcePolicy given with CreateTable.</summary>
+    public ResourcePolicyOperations? ResourcePolicies { get; set; }
+
     public void CreateTable(CreateTableRequest request, CallerContext caller, Utf8JsonWriter writer)
     {
         var errors = new ConstraintErrors();
@@ -87,6 +90,14 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
             authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:TagResource", arn));
         }
 
+        // A policy given at creation needs PutResourcePolicy too (DynamoDB's documented rule).
+        ResourcePolicyRecord? resourcePolicy = null;
+        if (request.ResourcePolicy is not null)
+        {
+            authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:PutResourcePolicy", arn));
+            resourcePolicy = ResourcePolicies!.ForNewTable(request.ResourcePolicy);
+        }
+
         var typeOf = request.AttributeDefinitions!.ToDictionary(d => d.AttributeName!, d => Enum.Parse<AttributeType>(d.AttributeType!), StringComparer.Ordinal);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
         var runtime = catalog.Create(storageId => new TableDefinition
@@ -115,6 +126,7 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
             LocalSecondaryIndexes = localIndexes,
             GlobalSecondaryIndexes = globalIndexes,
             StreamViewType = streamViewType,
+            ResourcePolicy = resourcePolicy,
             WrappedDataKey = [],
         });
         if (streamViewType is not null)

@@ -53,6 +53,12 @@ public sealed class TableDefinition
     public string? LatestStreamLabel { get; set; }
     /// <summary>The TTL attribute while Time to Live is enabled; null when disabled.</summary>
     public string? TimeToLiveAttribute { get; set; }
+
+    /// <summary>The table's resource-based policy (PutResourcePolicy), if any.</summary>
+    public ResourcePolicyRecord? ResourcePolicy { get; set; }
+
+    /// <summary>Resource-based policies of the table's streams, by stream label; they go with the table.</summary>
+    public Dictionary<string, ResourcePolicyRecord> StreamResourcePolicies { get; set; } = new(StringComparer.Ordinal);
     /// <summary>The table's data key, sealed by the server's master key.</summary>
     public required byte[] WrappedDataKey { get; set; }
     /// <summary>Set on a table created by a restore; <c>InProgress</c> until every item is in.</summary>
@@ -74,6 +80,13 @@ public sealed class TableDefinition
 }
 
 /// <summary>Where a restored table came from (DynamoDB's RestoreSummary) and whether its items are all in.</summary>
+/// <summary>A resource-based policy as stored: the document and its revision id (epoch milliseconds of the change, as DynamoDB's).</summary>
+public sealed class ResourcePolicyRecord
+{
+    public required string Document { get; set; }
+    public required string RevisionId { get; set; }
+}
+
 public sealed class RestoreRecord
 {
     public string? SourceBackupArn { get; set; }

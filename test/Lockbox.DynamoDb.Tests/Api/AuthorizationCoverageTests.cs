@@ -59,6 +59,10 @@ public sealed class AuthorizationCoverageTests : IDisposable
         ["ListTagsOfResource"] = ("""{"ResourceArn":"arn:aws:dynamodb:us-east-1:123456789012:table/authz-table"}""", TableArn),
         ["DescribeEndpoints"] = ("{}", "*"),
         ["DescribeLimits"] = ("{}", "*"),
+        // The constructor attaches a policy to authz-table, so a refused delete or replace would show.
+        ["PutResourcePolicy"] = ($$$"""{"ResourceArn":"{{{TableArn}}}","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"dynamodb:Scan\",\"Resource\":\"*\"}]}"}""", TableArn),
+        ["GetResourcePolicy"] = ($$"""{"ResourceArn":"{{TableArn}}"}""", TableArn),
+        ["DeleteResourcePolicy"] = ($$"""{"ResourceArn":"{{TableArn}}"}""", TableArn),
     };
 
     /// <summary>The IAM action of operations whose action is not "dynamodb:" + the operation name.</summary>
@@ -98,6 +102,7 @@ public sealed class AuthorizationCoverageTests : IDisposable
         var iterator = Invoke(streams, "GetShardIterator", Fill(Cases["GetShardIterator"].Body));
         _iterator = System.Text.Json.JsonDocument.Parse(iterator).RootElement.GetProperty("ShardIterator").GetString()!;
         var backup = Invoke(setup, "CreateBackup", """{"TableName":"authz-table","BackupName":"authz-backup"}""");
+        Invoke(setup, "PutResourcePolicy", $$"""{"ResourceArn":"{{TableArn}}","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::123456789012:root\"},\"Action\":\"dynamodb:GetItem\",\"Resource\":\"*\"}]}"}""");
         _backupArn = System.Text.Json.JsonDocument.Parse(backup).RootElement.GetProperty("BackupDetails").GetProperty("BackupArn").GetString()!;
     }
 
@@ -230,7 +235,8 @@ public sealed class AuthorizationCoverageTests : IDisposable
             + Invoke(service, "DescribeTable", """{"TableName":"authz-table"}""").Split("\"TableStatus\"")[0]
             + Invoke(service, "ListBackups", "{}")
             + Invoke(service, "DescribeContinuousBackups", """{"TableName":"authz-table"}""").Split("\"RecoveryPeriodInDays\"")[0]
-            + Invoke(service, "ListTagsOfResource", $$"""{"ResourceArn":"{{TableArn}}"}""");
+            + Invoke(service, "ListTagsOfResource", $$"""{"ResourceArn":"{{TableArn}}"}""")
+            + Invoke(service, "GetResourcePolicy", $$"""{"ResourceArn":"{{TableArn}}"}""");
     }
 
     private static string Invoke(Lockbox.Protocols.IJsonService service, string operation, string body) => ServiceCalls.Invoke(service, operation, body);
