@@ -246,7 +246,7 @@ internal sealed class CompiledCondition
     {
         public required string Text { get; init; }
 
-        /// <summary>String-like operators (and the fallback of ARN values that are not six components).</summary>
+        /// <summary>String-like operators (and ARN values that are not six components: only "*" matches).</summary>
         public PolicyPattern? Pattern { get; init; }
 
         /// <summary>ArnEquals/ArnLike: one glob per ARN component (arn, partition, service, region, account, resource).</summary>
@@ -344,7 +344,8 @@ internal sealed class CompiledCondition
         {
             if (ArnParts is null)
             {
-                return Pattern!.IsMatch(requestValue, context);
+                // A policy value that is not six components can only match as a bare "*".
+                return Pattern!.IsMatchAll;
             }
 
             var rest = requestValue.AsSpan();
