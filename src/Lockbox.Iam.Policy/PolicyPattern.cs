@@ -143,14 +143,19 @@ internal sealed class PolicyPattern
     }
 
     /// <summary>Whether <paramref name="value"/> matches a pattern without variables.</summary>
-    public bool IsMatch(ReadOnlySpan<char> value) => !HasVariables && Glob(_chars, _wild, value, _ignoreCase);
+    public bool IsMatch(ReadOnlySpan<char> value) => !HasVariables && MatchFlat(value);
+
+    /// <summary>Variable-free match: a plain (vectorised) comparison when there is no wildcard.</summary>
+    private bool MatchFlat(ReadOnlySpan<char> value) => HasWildcards
+        ? Glob(_chars, _wild, value, _ignoreCase)
+        : value.Equals(_chars, _ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     /// <summary>Whether <paramref name="value"/> matches, with variables resolved from <paramref name="context"/>.</summary>
     public bool IsMatch(ReadOnlySpan<char> value, RequestContext context)
     {
         if (!HasVariables)
         {
-            return Glob(_chars, _wild, value, _ignoreCase);
+            return MatchFlat(value);
         }
 
         // Two passes over the variables (a dictionary lookup each) instead of an array of
