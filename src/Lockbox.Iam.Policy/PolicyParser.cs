@@ -395,7 +395,8 @@ public static class PolicyParser
             name = name[..^"IfExists".Length];
         }
 
-        if (!Enum.TryParse(name, ignoreCase: false, out op) || name.Length == 0 || char.IsDigit(name[0]))
+        // Enum.TryParse also takes numbers, surrounding spaces and comma lists: insist on the exact name.
+        if (!Enum.TryParse(name, ignoreCase: false, out op) || !name.SequenceEqual(op.ToString()))
         {
             return false;
         }
