@@ -2,13 +2,15 @@ using System.Text;
 using System.Text.Json;
 using Lockbox.Common;
 using Lockbox.DynamoDb.Api;
+using Lockbox.Iam.Policy;
 
 namespace Lockbox.DynamoDb.Tables;
 
 /// <summary>
 /// A resource-based policy document as DynamoDB accepts and stores it: at most 20,480 bytes as
-/// sent (white space counts), valid JSON with statements, stored minified (white space is not
-/// given back). Errors are DynamoDB's "Invalid policy document" validation texts.
+/// sent (white space counts), valid JSON with statements that IAM's resource-policy grammar
+/// accepts, stored minified (white space is not given back). Errors are DynamoDB's "Invalid policy
+/// document" validation texts carrying the policy engine's message.
 /// </summary>
 public static class ResourcePolicyDocument
 {
@@ -44,6 +46,17 @@ public static class ResourcePolicyDocument
                 || (statement.ValueKind == JsonValueKind.Array && statement.GetArrayLength() == 0))
             {
                 throw InvalidDocument("Could not parse the policy: Statement is empty!");
+            }
+
+            // The statements themselves: IAM's resource-policy grammar (Principal required).
+            try
+            {
+                PolicyParser.Parse(policy, PolicyKind.Resource);
+            }
+            catch (MalformedPolicyDocumentException exception)
+            {
+                // DynamoDB words a missing Resource as the resource-policy grammar's missing field.
+                throw InvalidDocument(exception.Message == PolicyErrors.MissingResources ? "Missing required field Resource" : exception.Message);
             }
 
             var buffer = new System.Buffers.ArrayBufferWriter<byte>(policy.Length);

@@ -118,6 +118,11 @@ public sealed class ResourcePolicyTests(LockboxServerFixture fixture) : IDisposa
             "One or more parameter values were invalid: Invalid policy document: This policy contains invalid Json");
         await AwsAssert.ValidationAsync(() => _client.PutResourcePolicyAsync(new PutResourcePolicyRequest { ResourceArn = arn, Policy = """{"Version":"2012-10-17","Statement":[]}""" }),
             "One or more parameter values were invalid: Invalid policy document: Could not parse the policy: Statement is empty!");
+        await AwsAssert.ValidationAsync(() => _client.PutResourcePolicyAsync(new PutResourcePolicyRequest
+        {
+            ResourceArn = arn,
+            Policy = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"dynamodb:GetItem"}]}""",
+        }), "One or more parameter values were invalid: Invalid policy document: Missing required field Resource");
         // White space counts towards the 20,480 bytes.
         var padded = Policy("dynamodb:GetItem") + new string(' ', 20480);
         await AwsAssert.ValidationAsync(() => _client.PutResourcePolicyAsync(new PutResourcePolicyRequest { ResourceArn = arn, Policy = padded }),
