@@ -42,6 +42,7 @@ public sealed class IdentityStore : IAccessKeyStore
     private readonly IdentityState _state;
     private FrozenDictionary<string, AccessKeyRecord> _authKeys = FrozenDictionary<string, AccessKeyRecord>.Empty;
     private long _version;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Minute, string Service)> _lastUse = new(StringComparer.Ordinal);
 
     private IdentityStore(IStorageEngine storage, MasterKey masterKey, string accountId, ManagedPolicyCatalog catalog)
     {
@@ -173,6 +174,14 @@ public sealed class IdentityStore : IAccessKeyStore
             return;
         }
 
+        // Lock-free fast path: already recorded this minute for this service.
+        var minute = time.UtcTicks / TimeSpan.TicksPerMinute;
+        if (_lastUse.TryGetValue(accessKeyId, out var seen) && seen.Minute == minute && seen.Service == service)
+        {
+            return;
+        }
+
+        _lastUse[accessKeyId] = (minute, service);
         lock (_gate)
         {
             if (!_state.AccessKeys.TryGetValue(accessKeyId, out var key) ||
