@@ -64,7 +64,7 @@ def main():
     step("get-access-key-last-used")
     used = aws("iam", "get-access-key-last-used", "--access-key-id", key["AccessKeyId"])
     check_equal(user, used["UserName"], "UserName")
-    check_equal("dynamodb", used["AccessKeyLastUsed"].get("ServiceName"), "last used service")
+    check_equal("iam", used["AccessKeyLastUsed"].get("ServiceName"), "last used service (the IAM call came last)")
     check("LastUsedDate" in used["AccessKeyLastUsed"], f"LastUsedDate missing: {used}")
 
     step("list-access-keys")
