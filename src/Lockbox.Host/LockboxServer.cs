@@ -79,7 +79,8 @@ public sealed class LockboxServer : IAsyncDisposable
         {
             storage = RocksDbStorageEngine.Open(Path.Combine(dataDirectory, "db"), new RocksDbStorageOptions());
             var account = AccountBootstrap.Run(storage, masterKey, dataDirectory, options, logger);
-            var keys = new RootAccessKeyStore(account.AccountId, account.RootKeys);
+            var identity = Lockbox.Iam.IdentityStore.Open(storage, masterKey, account.AccountId);
+            var keys = new CompositeAccessKeyStore(new RootAccessKeyStore(account.AccountId, account.RootKeys), identity);
 
             var context = new ServiceCompositionContext
             {
@@ -93,12 +94,14 @@ public sealed class LockboxServer : IAsyncDisposable
                 LoggerFactory = loggerFactory,
                 DataDirectory = dataDirectory,
                 DynamoDbBurstSeconds = options.DynamoDbBurstSeconds,
+                Identity = identity,
             };
             services = (options.ServiceFactory ?? ServiceComposition.CreateJsonServices)(context);
             HostLog.Services(logger, services.Count, string.Join(", ", services.Select(s => s.TargetPrefix)));
 
+            var queryServices = ServiceComposition.CreateQueryServices(context);
             var pipeline = new RequestPipeline(services, keys, options.Region, options.MaxRequestBodyBytes, options.Time,
-                loggerFactory.CreateLogger("Lockbox.Host.Requests"));
+                loggerFactory.CreateLogger("Lockbox.Host.Requests"), queryServices, identity);
             var app = BuildWebApplication(options, loggerFactory, pipeline);
             await app.StartAsync(cancellationToken);
 

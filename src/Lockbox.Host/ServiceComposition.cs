@@ -1,6 +1,8 @@
 using Lockbox.DynamoDb;
 using Lockbox.DynamoDb.Streams;
+using Lockbox.Iam;
 using Lockbox.Protocols;
+using Lockbox.Protocols.Query;
 using Microsoft.Extensions.Logging;
 
 namespace Lockbox.Host;
@@ -35,5 +37,16 @@ public static class ServiceComposition
             new DynamoDbService(engine, context.Authorizer, ownsEngine: true, context.LoggerFactory),
             new DynamoDbStreamsService(engine, context.Authorizer),
         ];
+    }
+
+    /// <summary>
+    /// Creates the awsQuery services (IAM), routed by the SigV4 credential scope's service name.
+    /// Policy documents are checked by <see cref="JsonShapePolicyValidator"/> until the policy
+    /// engine provides the full validator.
+    /// </summary>
+    public static IReadOnlyList<IQueryService> CreateQueryServices(ServiceCompositionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return [new IamService(context.Identity, context.Authorizer, new JsonShapePolicyValidator(), context.Time)];
     }
 }

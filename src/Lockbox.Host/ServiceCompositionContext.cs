@@ -35,6 +35,9 @@ public sealed class ServiceCompositionContext
     /// <summary>Seconds of unused provisioned capacity a DynamoDB table keeps as burst (300 unless a test shortens it).</summary>
     public double DynamoDbBurstSeconds { get; init; } = DynamoDb.Capacity.ThroughputLimiter.DefaultBurstSeconds;
 
+    /// <summary>The account's IAM identities (users, groups, roles, policies, access keys); owned by the server.</summary>
+    public required Lockbox.Iam.IdentityStore Identity { get; init; }
+
     /// <summary>The data directory (services may keep files below it).</summary>
     public required string DataDirectory { get; init; }
 }

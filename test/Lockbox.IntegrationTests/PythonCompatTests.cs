@@ -45,6 +45,12 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
     [PythonFact]
     public Task Boto3ResourcePolicies() => RunScriptAsync("boto3_resource_policy_compat.py");
 
+    [PythonFact]
+    public Task Boto3Iam() => RunScriptAsync("iam_boto3_compat.py");
+
+    [PythonFact(NeedsAwsCli = true)]
+    public Task AwsCliIam() => RunScriptAsync("iam_cli_compat.py");
+
     private Task RunScriptAsync(string script) =>
         RunScriptAsync(script, fixture.Endpoint, fixture.AccessKey, fixture.SecretKey, fixture.Region, output, () => fixture.ServerOutput);
 

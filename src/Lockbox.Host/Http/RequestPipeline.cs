@@ -8,6 +8,7 @@ using Lockbox.Auth.SigV4;
 using Lockbox.Common;
 using Lockbox.Protocols;
 using Lockbox.Protocols.Json;
+using Lockbox.Protocols.Query;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -48,12 +49,24 @@ internal sealed class RequestPipeline
     private readonly ILogger _logger;
     private readonly byte[] _healthBody;
     private readonly string _healthCrc;
+    private readonly IQueryService[] _queryServices;
+    private readonly SigV4Authenticator[] _queryAuthenticators;
+    private readonly Lockbox.Iam.IdentityStore? _identity;
 
+    /// <summary>
+    /// Creates the pipeline. <paramref name="queryServices"/> answer form-encoded (awsQuery)
+    /// requests whose credential scope names their signing name; IAM is a global service that
+    /// the SDKs always sign for us-east-1, whatever the server's region. <paramref name="identity"/>,
+    /// when given, records when IAM users' keys were last used.
+    /// </summary>
     public RequestPipeline(IReadOnlyList<IJsonService> services, IAccessKeyStore keys, string region, long maxBodyBytes,
-        TimeProvider time, ILogger logger)
+        TimeProvider time, ILogger logger, IReadOnlyList<IQueryService>? queryServices = null, Lockbox.Iam.IdentityStore? identity = null)
     {
         _services = [.. services];
         _authenticator = new SigV4Authenticator(keys, region, time);
+        _queryServices = [.. queryServices ?? []];
+        _queryAuthenticators = [.. _queryServices.Select(q => new SigV4Authenticator(keys, q.SigningName == "iam" ? "us-east-1" : region, time))];
+        _identity = identity;
         _region = region;
         _maxBodyBytes = maxBodyBytes;
         _time = time;
@@ -98,6 +111,14 @@ internal sealed class RequestPipeline
         if (!await ReadBodyAsync(request.BodyReader, body, _maxBodyBytes, context.RequestAborted))
         {
             await WriteRawAsync(response, 413, [], null, context.RequestAborted);
+            return;
+        }
+
+        if (_queryServices.Length > 0 && IsForm(request.ContentType) && RouteQuery(request) is { } queryIndex)
+        {
+            using var xml = new PooledBufferWriter(1024);
+            var queryStatus = await InvokeQueryAsync(context, requestId, queryIndex, body, xml);
+            await WriteXmlAsync(response, queryStatus, xml.WrittenMemory, context.RequestAborted);
             return;
         }
 
@@ -172,6 +193,7 @@ internal sealed class RequestPipeline
                 Host = request.Host.HasValue ? request.Host.Value : null,
             };
 
+            _identity?.RecordUse(key.Principal.AccessKeyId, service.SigningName, _region, caller.RequestTime);
             await service.InvokeAsync(operation!, json, caller, output, context.RequestAborted);
             return 200;
         }
@@ -199,6 +221,144 @@ internal sealed class RequestPipeline
         finally
         {
             decoded?.Dispose();
+        }
+    }
+
+    private static bool IsForm(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return false;
+        }
+
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        var media = (semicolon >= 0 ? contentType.AsSpan(0, semicolon) : contentType.AsSpan()).Trim(' ');
+        return media.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The awsQuery service a form-encoded request is for: the one whose signing name is the
+    /// credential scope's service (header or presigned query), or the first one when the request
+    /// carries no credential at all (so it gets the query protocol's MissingAuthenticationToken).
+    /// Null when the scope names a service that is not a query service.
+    /// </summary>
+    private int? RouteQuery(HttpRequest request)
+    {
+        string? credential = null;
+        var authorization = request.Headers.Authorization.ToString();
+        var at = authorization.IndexOf("Credential=", StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            var end = authorization.IndexOfAny([',', ' '], at);
+            credential = end < 0 ? authorization[(at + 11)..] : authorization[(at + 11)..end];
+        }
+        else if (request.Query.TryGetValue("X-Amz-Credential", out var value))
+        {
+            credential = value.ToString();
+        }
+
+        if (string.IsNullOrEmpty(credential))
+        {
+            return 0;
+        }
+
+        var parts = credential.Split('/');
+        if (parts.Length < 4)
+        {
+            return 0;
+        }
+
+        for (var i = 0; i < _queryServices.Length; i++)
+        {
+            if (parts[3] == _queryServices[i].SigningName)
+            {
+                return i;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Runs an awsQuery request; leaves the XML answer (or error) in <paramref name="output"/>.</summary>
+    private async ValueTask<int> InvokeQueryAsync(HttpContext context, string requestId, int serviceIndex, PooledBufferWriter body,
+        PooledBufferWriter output)
+    {
+        var request = context.Request;
+        var service = _queryServices[serviceIndex];
+        string? action = null;
+        try
+        {
+            var parameters = QueryRequest.Parse(body.WrittenSpan);
+            action = parameters.Action;
+            AccessKeyRecord key;
+            try
+            {
+                var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+                key = _queryAuthenticators[serviceIndex].Authenticate(new HttpSigV4Request(request, rawTarget), body.WrittenSpan, service.SigningName);
+            }
+            catch (AwsServiceException error)
+            {
+                HostLog.AuthenticationFailed(_logger, requestId, context.Connection.RemoteIpAddress, error.ErrorCode);
+                throw;
+            }
+
+            if (action is null || !service.HasOperation(action))
+            {
+                throw QueryErrors.InvalidAction(action, parameters.Version ?? service.Version);
+            }
+
+            var caller = new CallerContext
+            {
+                RequestId = requestId,
+                Principal = key.Principal,
+                Region = _region,
+                RequestTime = _time.GetUtcNow(),
+                SourceIp = context.Connection.RemoteIpAddress,
+                UserAgent = request.Headers.UserAgent,
+                SecureTransport = request.IsHttps,
+                Host = request.Host.HasValue ? request.Host.Value : null,
+            };
+            _identity?.RecordUse(key.Principal.AccessKeyId, service.SigningName, "us-east-1", caller.RequestTime);
+            await service.InvokeAsync(action, parameters, caller, output, context.RequestAborted);
+            return 200;
+        }
+        catch (AwsServiceException error)
+        {
+            output.Clear();
+            return QueryErrorWriter.Write(error, service.XmlNamespace, requestId, output);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            output.Clear();
+            return 499;
+        }
+#pragma warning disable CA1031 // As in InvokeAsync: no failure may crash the process.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            HostLog.UnexpectedError(_logger, requestId, action, error);
+            output.Clear();
+            return QueryErrorWriter.Write(QueryErrors.InternalFailure(), service.XmlNamespace, requestId, output);
+        }
+    }
+
+    private static async Task WriteXmlAsync(HttpResponse response, int status, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        if (status == 499)
+        {
+            return;
+        }
+
+        response.StatusCode = status;
+        response.ContentType = "text/xml";
+        response.ContentLength = body.Length;
+        try
+        {
+            await response.Body.WriteAsync(body, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client disconnected while we answered.
         }
     }
 
