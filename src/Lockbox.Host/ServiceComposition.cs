@@ -41,12 +41,11 @@ public static class ServiceComposition
 
     /// <summary>
     /// Creates the awsQuery services (IAM), routed by the SigV4 credential scope's service name.
-    /// Policy documents are checked by <see cref="JsonShapePolicyValidator"/> until the policy
-    /// engine provides the full validator.
+    /// Policy documents are checked by the policy engine's grammar (<see cref="PolicyEngineValidator"/>).
     /// </summary>
     public static IReadOnlyList<IQueryService> CreateQueryServices(ServiceCompositionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return [new IamService(context.Identity, context.Authorizer, new JsonShapePolicyValidator(), context.Time)];
+        return [new IamService(context.Identity, context.Authorizer, new PolicyEngineValidator(), context.Time)];
     }
 }

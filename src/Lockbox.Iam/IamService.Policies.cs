@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lockbox.Protocols.Query;
+using Lockbox.Iam.Policy;
 
 namespace Lockbox.Iam;
 
@@ -119,7 +120,7 @@ public sealed partial class IamService
         var arn = Arn("policy", path, name);
         Authorize(call, arn);
         CheckTags(tags, null);
-        _policyValidator.Validate(document, PolicyKind.Identity);
+        _policyValidator.Validate(document, PolicyKind.Identity, managed: true);
         _store.Write(state =>
         {
             var folded = IdentityStore.Fold(name);
@@ -245,7 +246,7 @@ public sealed partial class IamService
                 throw IamErrors.LimitExceeded($"A managed policy can have up to {MaxPolicyVersions} versions. Before you create a new version, you must delete an existing version.");
             }
 
-            _policyValidator.Validate(document, PolicyKind.Identity);
+            _policyValidator.Validate(document, PolicyKind.Identity, managed: true);
             var now = Now();
             var version = new PolicyVersionEntity
             {

@@ -1,4 +1,5 @@
 using Lockbox.Protocols.Query;
+using Lockbox.Iam.Policy;
 namespace Lockbox.Iam;
 
 /// <summary>Roles, their trust policies and tags, and instance profiles.</summary>

@@ -63,7 +63,7 @@ public sealed class IamServiceTests : IDisposable
     public void Every_operation_is_authorized_with_its_iam_action_before_it_acts_and_changes_nothing_when_refused()
     {
         var authorizer = new RecordingAuthorizer();
-        var service = new IamService(_store, authorizer, new JsonShapePolicyValidator(), TimeProvider.System);
+        var service = new IamService(_store, authorizer, new PolicyEngineValidator(), TimeProvider.System);
         var version = _store.Version;
         Assert.Equal(IamService.Operations.Count, IamService.Operations.Distinct().Count());
         foreach (var operation in IamService.Operations)
@@ -85,7 +85,7 @@ public sealed class IamServiceTests : IDisposable
     [Fact]
     public void Users_keys_and_policies_persist_and_keys_authenticate_as_the_user()
     {
-        var service = new IamService(_store, new RootOnlyAuthorizer(), new JsonShapePolicyValidator(), TimeProvider.System);
+        var service = new IamService(_store, new RootOnlyAuthorizer(), new PolicyEngineValidator(), TimeProvider.System);
         var root = Caller(root: true);
         Invoke(service, "CreateUser", root, ("UserName", "Alice"), ("Path", "/eng/"));
         var xml = Invoke(service, "CreateAccessKey", root, ("UserName", "alice"));
@@ -122,7 +122,7 @@ public sealed class IamServiceTests : IDisposable
     [Fact]
     public void A_malformed_policy_document_is_refused_and_nothing_is_stored()
     {
-        var service = new IamService(_store, new RootOnlyAuthorizer(), new JsonShapePolicyValidator(), TimeProvider.System);
+        var service = new IamService(_store, new RootOnlyAuthorizer(), new PolicyEngineValidator(), TimeProvider.System);
         var version = _store.Version;
         var error = Assert.Throws<AwsServiceException>(() =>
             Invoke(service, "CreatePolicy", Caller(root: true), ("PolicyName", "p"), ("PolicyDocument", "{nope")));
@@ -135,7 +135,7 @@ public sealed class IamServiceTests : IDisposable
     [Fact]
     public void Validation_errors_follow_the_model_and_iams_wording()
     {
-        var service = new IamService(_store, new RootOnlyAuthorizer(), new JsonShapePolicyValidator(), TimeProvider.System);
+        var service = new IamService(_store, new RootOnlyAuthorizer(), new PolicyEngineValidator(), TimeProvider.System);
         var error = Assert.Throws<AwsServiceException>(() =>
             Invoke(service, "CreateRole", Caller(root: true), ("RoleName", "r r"), ("AssumeRolePolicyDocument", "{}"), ("MaxSessionDuration", "50000")));
         Assert.Equal("ValidationError", error.ErrorCode);

@@ -96,6 +96,13 @@ def main():
     expect_error(lambda: iam.create_policy(PolicyName=f"p{run}", PolicyDocument=json.dumps(POLICY)), "EntityAlreadyExists", 409,
                  f"A policy called p{run} already exists. Duplicate names are not allowed.")
     expect_error(lambda: iam.create_policy(PolicyName=f"bad{run}", PolicyDocument="{not json"), "MalformedPolicyDocument", 400)
+    # The policy engine's grammar: an identity policy names no principal; a managed one is 2012-10-17.
+    with_principal = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "dynamodb:GetItem", "Resource": "*"}]}
+    expect_error(lambda: iam.create_policy(PolicyName=f"bad{run}", PolicyDocument=json.dumps(with_principal)),
+                 "MalformedPolicyDocument", 400, "Policy document should not specify a principal.")
+    no_vendor = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "GetItem", "Resource": "*"}]}
+    expect_error(lambda: iam.create_policy(PolicyName=f"bad{run}", PolicyDocument=json.dumps(no_vendor)),
+                 "MalformedPolicyDocument", 400, "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.")
     check(not any(p["PolicyName"] == f"bad{run}" for p in iam.list_policies(Scope="Local")["Policies"]), "a malformed policy must not be stored")
 
     step("attach managed policies (customer and AWS) and list them")
