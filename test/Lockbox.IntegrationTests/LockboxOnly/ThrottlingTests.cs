@@ -91,11 +91,11 @@ public sealed class ThrottlingTests(ThrottledServerFixture fixture, ITestOutputH
         using var client = LockboxServerFixture.CreateClient(server.Endpoint, server.AccessKey!, server.SecretKey!, maxErrorRetry: 0);
         var name = await CreateProvisionedAsync(client, read: 50, write: 5);
 
-        // Items of 4 write units each: the 5-unit burst admits two (the second leaves the table
-        // 3 units in debt, which takes 0.6 s to repay), the rest come back unprocessed.
-        var payload = new string('x', 3500);
+        // The first item costs 100 write units: the 5-unit burst admits it (a write is admitted
+        // while the bucket is positive) and leaves the table 95 units in debt, 19 s to repay at 5
+        // units/s, so the retry below is refused however slow the machine. The rest come back unprocessed.
         var requests = Enumerable.Range(0, 25)
-            .Select(i => new WriteRequest(new PutRequest(Av.Item(("pk", Av.S("b" + i)), ("data", Av.S(payload))))))
+            .Select(i => new WriteRequest(new PutRequest(Av.Item(("pk", Av.S("b" + i)), ("data", Av.S(new string('x', i == 0 ? 102_000 : 3500)))))))
             .ToList();
         var response = await client.BatchWriteItemAsync(new BatchWriteItemRequest
         {
@@ -110,11 +110,11 @@ public sealed class ThrottlingTests(ThrottledServerFixture fixture, ITestOutputH
             RequestItems = new() { [name] = unprocessed },
         }));
 
-        Assert.Equal(23, unprocessed.Count);
-        Assert.Equal(8, response.ConsumedCapacity.Single().CapacityUnits);
-        Assert.Equal(["b2", "b3"], unprocessed.Take(2).Select(r => r.PutRequest.Item["pk"].S));
+        Assert.Equal(24, unprocessed.Count);
+        Assert.Equal(100, response.ConsumedCapacity.Single().CapacityUnits);
+        Assert.Equal(["b1", "b2"], unprocessed.Take(2).Select(r => r.PutRequest.Item["pk"].S));
         var scan = await client.ScanAsync(new ScanRequest { TableName = name, Select = Select.COUNT, ConsistentRead = true });
-        Assert.Equal(2, scan.Count);
+        Assert.Equal(1, scan.Count);
     }
 
     [PythonFact(NeedsServerProcess = true)]
