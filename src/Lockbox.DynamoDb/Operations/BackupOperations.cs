@@ -418,6 +418,8 @@ internal sealed partial class BackupOperations : IDisposable
                 definition.StreamViewType = null;
                 definition.LatestStreamLabel = null;
                 definition.TimeToLiveAttribute = null;
+                definition.TimeToLiveStatus = null;
+                definition.TimeToLiveChangeDateTime = null;
                 RestoreIndexes(definition, source, billingMode, globalIndexOverride, localIndexOverride);
                 return definition;
             });
