@@ -93,6 +93,7 @@ public sealed class LockboxServer : IAsyncDisposable
                 LoggerFactory = loggerFactory,
                 DataDirectory = dataDirectory,
                 DynamoDbBurstSeconds = options.DynamoDbBurstSeconds,
+                TimeToLiveChangeCooldown = options.TimeToLiveChangeCooldown,
             };
             services = (options.ServiceFactory ?? ServiceComposition.CreateJsonServices)(context);
             HostLog.Services(logger, services.Count, string.Join(", ", services.Select(s => s.TargetPrefix)));
