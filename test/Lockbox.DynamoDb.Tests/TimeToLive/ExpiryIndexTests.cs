@@ -305,6 +305,27 @@ public sealed class ExpiryIndexTests : IDisposable
     }
 
     [Fact]
+    public void ARestoredTable_LeavesTtlBehind_AndGetsItsIndexBuiltWhenEnabled()
+    {
+        CreateTable("source");
+        UpdateTtl("source", enabled: true);
+        Put("source", "old", Exp(Now - 10));
+        Put("source", "young", Exp(Now + 1000));
+        var backup = Call("CreateBackup", "{\"TableName\":\"source\",\"BackupName\":\"snap\"}").GetProperty("BackupDetails").GetProperty("BackupArn").GetString();
+        Call("RestoreTableFromBackup", "{\"BackupArn\":\"" + backup + "\",\"TargetTableName\":\"copy\"}");
+        Assert.True(_dynamo.RestoreJobs.WaitAll(TimeSpan.FromSeconds(30)));
+        Assert.Equal(("DISABLED", null), Describe("copy"));
+        Assert.Empty(Entries(Table("copy")));
+
+        UpdateTtl("copy", enabled: true);
+        Assert.Equal(2, _engine.TimeToLive.SweepOnce()); // "old" of both tables
+        Assert.Equal(("ENABLED", "exp"), Describe("copy"));
+        Assert.False(Exists("copy", "old"));
+        Assert.True(Exists("copy", "young"));
+        Assert.Equal([Now + 1000], Entries(Table("copy")));
+    }
+
+    [Fact]
     public void UpdateTimeToLive_ChecksContentFirst_ThenTheCooldown()
     {
         CreateTable("rules");
