@@ -30,6 +30,8 @@ internal sealed class Options
     public string? StreamViewType { get; set; }
     public bool GlobalIndex { get; set; }
     public int ExpiredItems { get; set; }
+    public long ExpiresIn { get; set; } = -3600;
+    public bool WaitForTimeToLive { get; set; }
     public bool SignCheck { get; set; }
     public bool Help { get; set; }
     public BenchClient Client { get; set; } = BenchClient.Raw;
@@ -61,6 +63,10 @@ internal sealed class Options
           --gsi                 create the bench table with a global secondary index on name (projection ALL)
           --expired-items N     also load a second table with N items whose TTL attribute "exp" is already
                                 in the past, then enable TTL on it, so the server sweeps while ops are measured
+          --expires-in SECONDS  the "exp" of those items relative to now (default -3600: expired an hour ago;
+                                a positive value loads items that are not expired, to measure a sweep that finds nothing)
+          --wait-ttl-enabled    after enabling TTL on that table, wait until DescribeTimeToLive says ENABLED (its
+                                expiry index built) before measuring, so the measurement sees the sweep alone
           --bare-server PORT    run a minimal Kestrel server on 127.0.0.1:PORT answering a fixed
                                 DynamoDB-shaped JSON body (usable as an --endpoint) and nothing else
         """;
@@ -128,6 +134,8 @@ internal sealed class Options
                 case "--stream": o.StreamViewType = Next(); break;
                 case "--gsi": o.GlobalIndex = true; break;
                 case "--expired-items": o.ExpiredItems = ParseInt(a, Next()); break;
+                case "--expires-in": o.ExpiresIn = ParseInt(a, Next()); break;
+                case "--wait-ttl-enabled": o.WaitForTimeToLive = true; break;
                 case "--bare-server": o.BareServerPort = ParseInt(a, Next()); break;
                 case "--sign-check": o.SignCheck = true; break;
                 case "-h" or "--help": o.Help = true; break;

@@ -98,11 +98,16 @@ try
                 $"({w.Items / Math.Max(0.001, sw.Elapsed.TotalSeconds - created):F0} items/s)");
             if (o.ExpiredItems > 0)
             {
-                var expired = new Workload(table + "_ttl", o.ExpiredItems) { ExpiresAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3600 };
+                var expired = new Workload(table + "_ttl", o.ExpiredItems) { ExpiresAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + o.ExpiresIn };
                 expiredWorkloads[e] = expired;
                 await TableSetup.CreateAsync(setupClients[e], expired, stopping.Token);
                 await TableSetup.PreloadAsync(setupClients[e], expired, o.Seed, stopping.Token);
                 await TableSetup.EnableTimeToLiveAsync(setupClients[e], expired, "exp", stopping.Token);
+                if (o.WaitForTimeToLive)
+                {
+                    var waited = await TableSetup.WaitForTimeToLiveEnabledAsync(setupClients[e], expired, stopping.Token);
+                    Console.Error.WriteLine($"setup {o.Labels[e]}: TTL of {expired.Table} ENABLED after {waited.TotalSeconds:F1} s");
+                }
                 Console.Error.WriteLine($"setup {o.Labels[e]}: {o.ExpiredItems} expired items in {expired.Table}, TTL enabled (the server now sweeps them)");
             }
         }

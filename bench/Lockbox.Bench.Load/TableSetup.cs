@@ -95,6 +95,27 @@ internal static class TableSetup
         }
     }
 
+    /// <summary>Polls DescribeTimeToLive until the table's TTL is ENABLED (its expiry index built); returns how long that took.</summary>
+    public static async Task<TimeSpan> WaitForTimeToLiveEnabledAsync(DynamoHttp http, Workload w, CancellationToken ct)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            (int status, string body) = await http.CallAsync("DescribeTimeToLive", "{\"TableName\":\"" + w.Table + "\"}", ct);
+            if (status != 200)
+            {
+                throw new InvalidOperationException($"DescribeTimeToLive {w.Table}: HTTP {status}: {Trim(body)}");
+            }
+
+            if (body.Contains("\"ENABLED\"", StringComparison.Ordinal))
+            {
+                return watch.Elapsed;
+            }
+
+            await Task.Delay(200, ct);
+        }
+    }
+
     /// <summary>Deletes the table, waiting out a table still CREATING (ResourceInUseException) for up to 30 s.</summary>
     public static async Task DeleteAsync(DynamoHttp http, Workload w)
     {

@@ -93,6 +93,21 @@ internal static class ServeCommand
             }
         });
 
+        var ttlChangeCooldown = new Option<double>("--ttl-change-cooldown")
+        {
+            Description = "Seconds after a TTL change during which UpdateTimeToLive refuses another change of the same table (DynamoDB: one hour). For tests that toggle TTL; 0 allows a change once the previous one is applied.",
+            HelpName = "seconds",
+            DefaultValueFactory = _ => LockboxServerOptions.DefaultTimeToLiveChangeCooldown.TotalSeconds,
+        };
+        ttlChangeCooldown.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (!(value >= 0 && value <= 86_400))
+            {
+                result.AddError($"--ttl-change-cooldown '{value}' is not valid: use 0 to 86400 seconds.");
+            }
+        });
+
         var logLevel = new Option<LogLevel>("--log-level")
         {
             Description = "Least severe log level written to the console.",
@@ -116,7 +131,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", $"Run the server. Root credentials come from {AccessKeyVariable} / {SecretVariable} when set, else are generated on first start.")
         {
-            listen, data, accountId, region, ttlSweepInterval, logLevel, burstSeconds,
+            listen, data, accountId, region, ttlSweepInterval, ttlChangeCooldown, logLevel, burstSeconds,
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(
@@ -127,12 +142,13 @@ internal static class ServeCommand
             TimeSpan.FromSeconds(parse.GetValue(ttlSweepInterval)),
             parse.GetValue(logLevel),
             parse.GetValue(burstSeconds),
+            TimeSpan.FromSeconds(parse.GetValue(ttlChangeCooldown)),
             cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(string[] listen, string data, string? accountId, string region, TimeSpan ttlSweepInterval, LogLevel logLevel,
-        double burstSeconds, CancellationToken cancellationToken)
+        double burstSeconds, TimeSpan ttlChangeCooldown, CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(logLevel)
@@ -151,6 +167,7 @@ internal static class ServeCommand
             Region = region,
             TimeToLiveSweepInterval = ttlSweepInterval,
             DynamoDbBurstSeconds = burstSeconds,
+            TimeToLiveChangeCooldown = ttlChangeCooldown,
             RootAccessKeyId = NullIfEmpty(Environment.GetEnvironmentVariable(AccessKeyVariable)),
             RootSecretAccessKey = NullIfEmpty(Environment.GetEnvironmentVariable(SecretVariable)),
         };

@@ -23,6 +23,15 @@ public sealed class DynamoDbEngineOptions
     /// <summary>Largest share of wall-clock time a TTL sweep may spend working.</summary>
     public double TimeToLiveDutyCycle { get; init; } = 0.2;
 
+    /// <summary>DynamoDB refuses a TTL change within an hour of the previous one (it was observed to lift after about 31 minutes).</summary>
+    public static readonly TimeSpan DefaultTimeToLiveChangeCooldown = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How long after a TTL change UpdateTimeToLive refuses another one for the same table. Defaults
+    /// to one hour, as documented by DynamoDB; tests shorten it (<c>lockbox serve --ttl-change-cooldown</c>).
+    /// </summary>
+    public TimeSpan TimeToLiveChangeCooldown { get; init; } = DefaultTimeToLiveChangeCooldown;
+
     /// <summary>
     /// How many seconds of unused provisioned capacity a table keeps as burst capacity (DynamoDB:
     /// 300; tests shorten it with <c>lockbox serve --dynamodb-burst-seconds</c>).
@@ -36,7 +45,7 @@ public sealed class DynamoDbEngineOptions
 /// <summary>
 /// The DynamoDB engine shared by the DynamoDB and DynamoDB Streams services: one table catalog,
 /// one item store (the one write path), the stream store observing it, and the TTL sweeper.
-/// Background work (TTL sweeps, stream upkeep) runs on one low-priority thread once
+/// Background work (TTL changes and sweeps, stream upkeep) runs on one low-priority thread once
 /// <see cref="StartBackgroundWork"/> is called; <see cref="Dispose"/> stops it first.
 /// </summary>
 public sealed class DynamoDbEngine : IDisposable
@@ -59,6 +68,7 @@ public sealed class DynamoDbEngine : IDisposable
         Items.AddObserver(ItemCollections);
         Streams = new StreamStore(storage, masterKey, time);
         Items.AddObserver(Streams);
+        Items.AddObserver(new ExpiryIndex(Catalog.Expiry));
         IndexBackfill = new IndexBackfill(Catalog, Items);
         Limiter = new Capacity.ThroughputLimiter(time, _options.BurstSeconds);
         Transactions = new TransactionEngine(Items, new TransactionTokens(storage, time));
@@ -89,6 +99,9 @@ public sealed class DynamoDbEngine : IDisposable
 
     public TimeToLiveSweeper TimeToLive { get; }
 
+    /// <summary>How long after a TTL change another one is refused (see <see cref="DynamoDbEngineOptions.TimeToLiveChangeCooldown"/>).</summary>
+    public TimeSpan TimeToLiveChangeCooldown => _options.TimeToLiveChangeCooldown;
+
     /// <summary>
     /// Starts the background thread (TTL sweeps and stream upkeep) and resumes index backfills a
     /// previous run left unfinished. Idempotent.
@@ -115,8 +128,16 @@ public sealed class DynamoDbEngine : IDisposable
         var token = _stop.Token;
         var nextSweep = DateTime.UtcNow + _options.TimeToLiveSweepInterval;
         var nextUpkeep = DateTime.UtcNow;
+        var applyTimeToLiveChanges = true; // resumes expiry-index builds a previous run left unfinished
+        WaitHandle[] wakers = [token.WaitHandle, TimeToLive.ChangeSignal];
         while (!token.IsCancellationRequested)
         {
+            if (applyTimeToLiveChanges)
+            {
+                Guard("TTL change", () => TimeToLive.ApplyChanges(token));
+                applyTimeToLiveChanges = false;
+            }
+
             var now = DateTime.UtcNow;
             if (now >= nextUpkeep)
             {
@@ -133,7 +154,7 @@ public sealed class DynamoDbEngine : IDisposable
             var wait = (nextSweep < nextUpkeep ? nextSweep : nextUpkeep) - DateTime.UtcNow;
             if (wait > TimeSpan.Zero)
             {
-                token.WaitHandle.WaitOne(wait);
+                applyTimeToLiveChanges = WaitHandle.WaitAny(wakers, wait) == 1;
             }
         }
     }
@@ -158,6 +179,7 @@ public sealed class DynamoDbEngine : IDisposable
         _background?.Join();
         _stop.Dispose();
         IndexBackfill.Dispose();
+        TimeToLive.Dispose();
         Streams.Dispose();
         Catalog.Dispose();
     }

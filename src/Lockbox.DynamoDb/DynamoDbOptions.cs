@@ -9,4 +9,12 @@ public sealed class DynamoDbOptions
     /// exhaust a bucket quickly. Zero means no burst at all.
     /// </summary>
     public double BurstSeconds { get; init; } = Capacity.ThroughputLimiter.DefaultBurstSeconds;
+
+    /// <summary>
+    /// How long after a TTL change UpdateTimeToLive refuses another one for the same table
+    /// ("Time to live has been modified multiple times within a fixed interval"). DynamoDB documents
+    /// one hour, the default; tests shorten it (<c>lockbox serve --ttl-change-cooldown</c>). Zero
+    /// allows a change as soon as the previous one has been applied.
+    /// </summary>
+    public TimeSpan TimeToLiveChangeCooldown { get; init; } = DynamoDbEngineOptions.DefaultTimeToLiveChangeCooldown;
 }

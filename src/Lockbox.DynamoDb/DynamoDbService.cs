@@ -46,7 +46,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
 
     /// <summary>A service over an engine of its own (no background work) with these settings.</summary>
     public DynamoDbService(IStorageEngine storage, MasterKey masterKey, IRequestAuthorizer authorizer, TimeProvider time, DynamoDbOptions options)
-        : this(new DynamoDbEngine(storage, masterKey, time, new DynamoDbEngineOptions { BurstSeconds = options.BurstSeconds }),
+        : this(new DynamoDbEngine(storage, masterKey, time, new DynamoDbEngineOptions { BurstSeconds = options.BurstSeconds, TimeToLiveChangeCooldown = options.TimeToLiveChangeCooldown }),
             authorizer, ownsEngine: true)
     {
     }
@@ -60,7 +60,7 @@ public sealed class DynamoDbService : IJsonService, IDisposable
         var catalog = engine.Catalog;
         var store = engine.Items;
         _tables = new TableOperations(catalog, store, authorizer, engine.Time, engine.Limiter, engine.IndexBackfill) { Streams = engine.Streams };
-        _timeToLive = new TimeToLiveOperations(catalog, authorizer);
+        _timeToLive = new TimeToLiveOperations(catalog, authorizer, engine.TimeToLive, engine.Time, engine.TimeToLiveChangeCooldown);
         _items = new ItemOperations(catalog, store, authorizer, engine.Limiter, engine.ItemCollections);
         _reads = new ReadOperations(catalog, store, authorizer, engine.Limiter);
         _batches = new BatchOperations(catalog, store, authorizer, engine.Limiter, engine.ItemCollections);

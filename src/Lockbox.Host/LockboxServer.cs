@@ -94,6 +94,7 @@ public sealed class LockboxServer : IAsyncDisposable
                 LoggerFactory = loggerFactory,
                 DataDirectory = dataDirectory,
                 DynamoDbBurstSeconds = options.DynamoDbBurstSeconds,
+                TimeToLiveChangeCooldown = options.TimeToLiveChangeCooldown,
                 Identity = identity,
             };
             services = (options.ServiceFactory ?? ServiceComposition.CreateJsonServices)(context);

@@ -57,6 +57,16 @@ public sealed class LockboxServerOptions
     /// <summary>Time between two sweeps for expired TTL items (default 30 s; DynamoDB takes up to days).</summary>
     public TimeSpan TimeToLiveSweepInterval { get; init; } = Lockbox.DynamoDb.DynamoDbEngineOptions.DefaultTimeToLiveSweepInterval;
 
+    /// <summary>DynamoDB's documented TTL cooldown: one hour.</summary>
+    public static readonly TimeSpan DefaultTimeToLiveChangeCooldown = Lockbox.DynamoDb.DynamoDbEngineOptions.DefaultTimeToLiveChangeCooldown;
+
+    /// <summary>
+    /// How long after a TTL change UpdateTimeToLive refuses another change of the same table. Defaults
+    /// to one hour, as DynamoDB documents; tests that toggle TTL shorten it. Zero allows a change as
+    /// soon as the previous one has been applied.
+    /// </summary>
+    public TimeSpan TimeToLiveChangeCooldown { get; init; } = DefaultTimeToLiveChangeCooldown;
+
     /// <summary>
     /// Builds the services the server answers for. Null means <see cref="ServiceComposition.CreateJsonServices"/>;
     /// tests pass their own (e.g. an echo service).
@@ -99,6 +109,11 @@ public sealed class LockboxServerOptions
         if (TimeToLiveSweepInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException("The TTL sweep interval must be positive.");
+        }
+
+        if (TimeToLiveChangeCooldown < TimeSpan.Zero || TimeToLiveChangeCooldown > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentException("The TTL change cooldown must be between 0 and 86400 seconds.");
         }
 
         if (!(DynamoDbBurstSeconds >= 0 && DynamoDbBurstSeconds <= 86_400))

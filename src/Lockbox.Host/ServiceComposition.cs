@@ -29,6 +29,7 @@ public static class ServiceComposition
         {
             TimeToLiveSweepInterval = context.TimeToLiveSweepInterval,
             BurstSeconds = context.DynamoDbBurstSeconds,
+            TimeToLiveChangeCooldown = context.TimeToLiveChangeCooldown,
             OnBackgroundError = (work, error) => BackgroundFailed(logger, work, error),
         });
         engine.StartBackgroundWork();

@@ -32,6 +32,9 @@ public sealed class ServiceCompositionContext
     /// <summary>Time between two sweeps for expired TTL items.</summary>
     public TimeSpan TimeToLiveSweepInterval { get; init; } = Lockbox.DynamoDb.DynamoDbEngineOptions.DefaultTimeToLiveSweepInterval;
 
+    /// <summary>How long after a TTL change another change of the same table is refused (one hour unless a test shortens it).</summary>
+    public TimeSpan TimeToLiveChangeCooldown { get; init; } = Lockbox.DynamoDb.DynamoDbEngineOptions.DefaultTimeToLiveChangeCooldown;
+
     /// <summary>Seconds of unused provisioned capacity a DynamoDB table keeps as burst (300 unless a test shortens it).</summary>
     public double DynamoDbBurstSeconds { get; init; } = DynamoDb.Capacity.ThroughputLimiter.DefaultBurstSeconds;
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """boto3 dynamodb + dynamodbstreams clients: a table with a stream, records for INSERT/MODIFY/REMOVE
 read back through describe_stream / get_shard_iterator / get_records, TTL settings, and errors."""
+import time
+
 import boto3
 from botocore.config import Config
 
@@ -70,6 +72,11 @@ def main():
     check_equal("DISABLED", ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]["TimeToLiveStatus"], "TTL status")
     ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
     described = ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    for _ in range(100):  # ENABLING while the expiry index is built
+        if described["TimeToLiveStatus"] != "ENABLING":
+            break
+        time.sleep(0.05)
+        described = ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
     check_equal(("ENABLED", "exp"), (described["TimeToLiveStatus"], described["AttributeName"]), "TTL enabled")
     expect_client_error(lambda: ddb.update_time_to_live(
         TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"}), "ValidationException")

@@ -35,6 +35,9 @@ public sealed class ItemStore
     /// <summary>Keys held by transactions while they run (see <see cref="InFlightKeys"/>).</summary>
     public InFlightKeys InFlight { get; } = new();
 
+    /// <summary>Item writes in progress, by generation (see <see cref="WriteGenerations"/>).</summary>
+    public WriteGenerations Generations { get; } = new();
+
     /// <summary>
     /// Registers a part that derives writes from item changes (indexes, streams). Register at
     /// start-up, before the first write.
@@ -154,6 +157,20 @@ public sealed class ItemStore
     /// <param name="refuseInFlight">Single-item writes (PutItem, UpdateItem, DeleteItem) fail with
     /// TransactionConflictException on an item a transaction holds, as in DynamoDB; batch writes queue.</param>
     private WriteOutcome[] WriteCore(IReadOnlyList<ItemWrite> writes, WriteOrigin origin, bool refuseInFlight,
+        Action<WriteBatch, IReadOnlyList<WriteOutcome>>? complete)
+    {
+        var generation = Generations.Enter();
+        try
+        {
+            return WriteCoreCounted(writes, origin, refuseInFlight, complete);
+        }
+        finally
+        {
+            Generations.Exit(generation);
+        }
+    }
+
+    private WriteOutcome[] WriteCoreCounted(IReadOnlyList<ItemWrite> writes, WriteOrigin origin, bool refuseInFlight,
         Action<WriteBatch, IReadOnlyList<WriteOutcome>>? complete)
     {
         foreach (var write in writes)

@@ -418,6 +418,8 @@ internal sealed partial class BackupOperations : IDisposable
                 definition.StreamViewType = null;
                 definition.LatestStreamLabel = null;
                 definition.TimeToLiveAttribute = null;
+                definition.TimeToLiveStatus = null;
+                definition.TimeToLiveChangeDateTime = null;
                 // Nor resource-based policies: they belong to the source table and its streams.
                 definition.ResourcePolicy = null;
                 definition.StreamResourcePolicies = new(StringComparer.Ordinal);

@@ -30,6 +30,7 @@ public sealed class TableCatalog : IDisposable
         _catalog = storage.OpenKeyspace("dynamodb-tables");
         Items = storage.OpenKeyspace("dynamodb-items");
         Indexes = storage.OpenKeyspace("dynamodb-indexes");
+        Expiry = storage.OpenKeyspace("dynamodb-expiry");
         Load();
     }
 
@@ -38,6 +39,9 @@ public sealed class TableCatalog : IDisposable
 
     /// <summary>The keyspace holding every secondary index entry (keys prefixed by the index's storage id).</summary>
     public Keyspace Indexes { get; }
+
+    /// <summary>The keyspace holding every TTL table's expiry index (keys prefixed by the table's storage id).</summary>
+    public Keyspace Expiry { get; }
 
     public IStorageEngine Storage => _storage;
 
@@ -120,7 +124,8 @@ public sealed class TableCatalog : IDisposable
         var end = KeyRange.PrefixSuccessor(table.StoragePrefix) ?? throw new InvalidOperationException("storage id overflow");
         var batch = new WriteBatch()
             .Delete(_catalog, CatalogKey(definition))
-            .DeleteRange(Items, table.StoragePrefix, end);
+            .DeleteRange(Items, table.StoragePrefix, end)
+            .DeleteRange(Expiry, table.StoragePrefix, end);
         foreach (var index in definition.SecondaryIndexes)
         {
             DeleteIndexEntries(batch, index);

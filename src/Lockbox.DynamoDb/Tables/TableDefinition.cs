@@ -51,8 +51,16 @@ public sealed class TableDefinition
     public string? StreamViewType { get; set; }
     /// <summary>The label of the table's latest stream (enabled or not); null if it never had one.</summary>
     public string? LatestStreamLabel { get; set; }
-    /// <summary>The TTL attribute while Time to Live is enabled; null when disabled.</summary>
+    /// <summary>The TTL attribute while Time to Live is enabled (or being enabled or disabled); null when disabled.</summary>
     public string? TimeToLiveAttribute { get; set; }
+    /// <summary>
+    /// ENABLING / DISABLING while a TTL change is being applied (the expiry index built or dropped),
+    /// then ENABLED / DISABLED. Null in definitions written before the expiry index existed; see
+    /// <see cref="TimeToLiveState"/>.
+    /// </summary>
+    public string? TimeToLiveStatus { get; set; }
+    /// <summary>When UpdateTimeToLive last changed the setting (seconds since the epoch): the cooldown starts there.</summary>
+    public double? TimeToLiveChangeDateTime { get; set; }
 
     /// <summary>The table's resource-based policy (PutResourcePolicy), if any.</summary>
     public ResourcePolicyRecord? ResourcePolicy { get; set; }
@@ -67,6 +75,12 @@ public sealed class TableDefinition
     public PointInTimeRecoveryRecord? PointInTimeRecovery { get; set; }
 
     public string Arn => $"arn:aws:dynamodb:{Region}:{AccountId}:table/{TableName}";
+
+    /// <summary>
+    /// The TTL status: <see cref="TimeToLiveStatus"/>, or for a definition written before it existed,
+    /// DISABLED without an attribute and ENABLING with one (its expiry index still has to be built).
+    /// </summary>
+    public string TimeToLiveState() => TimeToLiveStatus ?? (TimeToLiveAttribute is null ? "DISABLED" : "ENABLING");
 
     /// <summary>Every secondary index, local ones first.</summary>
     public IEnumerable<SecondaryIndex> SecondaryIndexes => LocalSecondaryIndexes.Concat(GlobalSecondaryIndexes);
