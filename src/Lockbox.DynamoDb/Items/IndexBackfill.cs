@@ -55,6 +55,10 @@ public sealed class IndexBackfill : IDisposable
     {
         var storage = _catalog.Storage;
         var range = KeyRange.Prefix(table.StoragePrefix);
+
+        // A write that read the definition from before the index existed writes no entry for it;
+        // once those writes are done, every item is either written with an entry or seen by the scan.
+        _store.Generations.WaitForOlder();
         while (!stopping.IsCancellationRequested)
         {
             var index = table.Definition.FindIndex(indexName);
