@@ -79,6 +79,25 @@ public sealed class ItemStore
         return sealedValue is null ? null : Unseal(table, storageKey, sealedValue);
     }
 
+    /// <summary>
+    /// The item at <paramref name="storageKey"/> unsealed but not decoded: its <see cref="ItemCodec"/>
+    /// encoding, for readers that need only its size or JSON (see <see cref="ItemCodec.WriteJson"/>).
+    /// </summary>
+    public byte[]? GetEncoded(TableRuntime table, byte[] storageKey)
+    {
+        var sealedValue = _storage.Get(_items, storageKey);
+        return sealedValue is null ? null : table.DataKey.Open(sealedValue, storageKey);
+    }
+
+    /// <summary>Items of <paramref name="range"/> in key order (or reverse), unsealed but not decoded.</summary>
+    public IEnumerable<EncodedItem> ScanEncoded(TableRuntime table, KeyRange range, bool reverse = false)
+    {
+        foreach (var entry in _storage.Scan(_items, range, reverse))
+        {
+            yield return new EncodedItem(entry.Key, table.DataKey.Open(entry.Value, entry.Key));
+        }
+    }
+
     /// <summary>Items of <paramref name="range"/> in key order (or reverse), unsealed.</summary>
     public IEnumerable<StoredItem> Scan(TableRuntime table, KeyRange range, bool reverse = false)
     {
@@ -302,6 +321,9 @@ public sealed class ItemStore
 
 /// <summary>An item read by a scan, with its storage key.</summary>
 public readonly record struct StoredItem(byte[] StorageKey, Dictionary<string, AttributeValue> Item);
+
+/// <summary>An item read by a scan, with its storage key, in <see cref="ItemCodec"/> form (not decoded).</summary>
+public readonly record struct EncodedItem(byte[] StorageKey, byte[] Encoded);
 
 /// <summary>One unconditional write of <see cref="ItemStore.WriteMany"/>: the new item, or null to delete.</summary>
 public readonly record struct PendingWrite(TableRuntime Table, byte[] StorageKey, Dictionary<string, AttributeValue>? Item);

@@ -39,16 +39,35 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:GetItem", table.Definition.Arn));
         limiter.AdmitRead(table);
 
-        var item = store.Get(table, ItemStore.StorageKey(table, request.Key!));
+        var storageKey = ItemStore.StorageKey(table, request.Key!);
         var consistent = request.ConsistentRead ?? false;
-        var units = ConsumedCapacity.ReadUnits(item is null ? 0 : ItemSize.Of(item), consistent);
-        limiter.Charge(table, units, isRead: true);
+        double units;
         writer.WriteStartObject();
-        if (item is not null)
+        if (projection is null)
         {
-            writer.WritePropertyName("Item");
-            AttributeValueJson.WriteItem(writer, projection is null ? item : projection.Apply(item));
+            // The whole item: its JSON is written straight from its encoding (no decode).
+            var encoded = store.GetEncoded(table, storageKey);
+            var size = 0;
+            if (encoded is not null)
+            {
+                writer.WritePropertyName("Item");
+                size = ItemCodec.WriteJson(encoded, writer);
+            }
+
+            units = ConsumedCapacity.ReadUnits(size, consistent);
         }
+        else
+        {
+            var item = store.Get(table, storageKey);
+            units = ConsumedCapacity.ReadUnits(item is null ? 0 : ItemSize.Of(item), consistent);
+            if (item is not null)
+            {
+                writer.WritePropertyName("Item");
+                AttributeValueJson.WriteItem(writer, projection.Apply(item));
+            }
+        }
+
+        limiter.Charge(table, units, isRead: true);
 
         if (ConsumedCapacity.IsRequested(request.ReturnConsumedCapacity))
         {
