@@ -100,8 +100,8 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         limiter.AdmitWrite(table);
 
         var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, item), condition,
-            request.ReturnValuesOnConditionCheckFailure, _ => item);
-        var units = ConsumedCapacity.WriteUnits(outcome.Old is null ? 0 : ItemSize.Of(outcome.Old), size);
+            request.ReturnValuesOnConditionCheckFailure, _ => item, blind: condition is null);
+        var units = ConsumedCapacity.WriteUnits(outcome.OldSize, size);
         WriteResponse(writer, table, outcome, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity, units);
         WriteCollectionMetrics(writer, table, item, request.ReturnItemCollectionMetrics);
         writer.WriteEndObject();
@@ -123,8 +123,8 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         limiter.AdmitWrite(table);
 
         var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, request.Key!), condition,
-            request.ReturnValuesOnConditionCheckFailure, _ => null);
-        var units = ConsumedCapacity.WriteUnits(outcome.Old is null ? 0 : ItemSize.Of(outcome.Old));
+            request.ReturnValuesOnConditionCheckFailure, _ => null, blind: condition is null);
+        var units = ConsumedCapacity.WriteUnits(outcome.OldSize);
         WriteResponse(writer, table, outcome, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity, units);
         WriteCollectionMetrics(writer, table, request.Key!, request.ReturnItemCollectionMetrics);
         writer.WriteEndObject();
@@ -168,7 +168,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         limiter.AdmitWrite(table);
 
         var key = request.Key!;
-        var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, key), condition, request.ReturnValuesOnConditionCheckFailure, current =>
+        var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, key), condition, request.ReturnValuesOnConditionCheckFailure, blind: false, produce: current =>
         {
             var updated = AttributeValue.CloneItem(current ?? key);
             update?.Apply(updated);
@@ -188,9 +188,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
             "UPDATED_NEW" => outcome.New is null || update is null ? null : update.ProjectUpdated(outcome.New),
             _ => null,
         };
-        var oldSize = outcome.Old is null ? 0 : ItemSize.Of(outcome.Old);
-        var newSize = outcome.New is null ? 0 : ItemSize.Of(outcome.New);
-        WriteResponse(writer, table, outcome, returned, request.ReturnConsumedCapacity, ConsumedCapacity.WriteUnits(oldSize, newSize));
+        WriteResponse(writer, table, outcome, returned, request.ReturnConsumedCapacity, ConsumedCapacity.WriteUnits(outcome.OldSize, outcome.NewSize));
         WriteCollectionMetrics(writer, table, key, request.ReturnItemCollectionMetrics);
         writer.WriteEndObject();
     }
@@ -229,12 +227,13 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
 
     /// <summary>
     /// Writes what <paramref name="produce"/> makes of the current item, if <paramref name="condition"/>
-    /// holds for it. The check runs inside the store's compare-and-set loop, so it always sees the
-    /// item the write replaces.
+    /// holds for it. The check runs under the item's lock, so it always sees the item the write
+    /// replaces. A blind write without a condition does not decode the current item.
     /// </summary>
+    /// <param name="blind">Whether <paramref name="produce"/> ignores the current item (a put or delete).</param>
     private WriteOutcome ConditionalWrite(TableRuntime table, byte[] storageKey, ConditionExpression? condition,
         string? returnValuesOnConditionCheckFailure,
-        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> produce)
+        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> produce, bool blind)
     {
         var returnOldOnFailure = returnValuesOnConditionCheckFailure == "ALL_OLD";
         var failedUnits = 0.0;
@@ -250,7 +249,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
                 }
 
                 return produce(current);
-            });
+            }, blind);
         }
         finally
         {
@@ -269,7 +268,10 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         Dictionary<string, AttributeValue>? attributes, string? returnConsumedCapacity, double units)
     {
         var usage = CapacityUsage.ForTable(table.Definition.TableName, units, isRead: false);
-        IndexCapacity.AddWrites(usage, table.Definition, outcome.Old, outcome.New);
+        if (table.Definition.HasSecondaryIndexes)
+        {
+            IndexCapacity.AddWrites(usage, table.Definition, outcome.Old, outcome.New);
+        }
         limiter.Charge(table, usage);
         writer.WriteStartObject();
         if (attributes is { Count: > 0 })
