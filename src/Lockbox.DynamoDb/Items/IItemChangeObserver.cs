@@ -37,7 +37,11 @@ public interface IItemChangeObserver
     }
 }
 
-/// <summary>An item change about to be committed: the item before and after (null = absent).</summary>
+/// <summary>
+/// An item change about to be committed: the item before and after (null = absent). The write
+/// path decodes <see cref="Old"/> only when something reads it, so an observer that has nothing
+/// to do for a table should return before touching it.
+/// </summary>
 public readonly record struct ItemChange(
     TableRuntime Table,
     byte[] StorageKey,
@@ -45,6 +49,14 @@ public readonly record struct ItemChange(
     Dictionary<string, AttributeValue>? New,
     WriteOrigin Origin)
 {
+    private readonly Dictionary<string, AttributeValue>? _old = Old;
+
+    /// <summary>The item before the change (null = absent), decoded on first use.</summary>
+    public Dictionary<string, AttributeValue>? Old { get => _old ?? OldImage?.Item; init => _old = value; }
+
+    /// <summary>The item before the change as the write path unsealed it (decoded lazily), when given.</summary>
+    internal StoredImage? OldImage { get; init; }
+
     /// <summary><see cref="Old"/> in <see cref="ItemCodec"/> form, when the write path has it (else null).</summary>
     public byte[]? OldEncoded { get; init; }
 

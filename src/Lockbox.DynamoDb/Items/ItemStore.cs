@@ -82,6 +82,25 @@ public sealed class ItemStore
         return sealedValue is null ? null : Unseal(table, storageKey, sealedValue);
     }
 
+    /// <summary>
+    /// The item at <paramref name="storageKey"/> unsealed but not decoded: its <see cref="ItemCodec"/>
+    /// encoding, for readers that need only its size or JSON (see <see cref="ItemCodec.WriteJson"/>).
+    /// </summary>
+    public byte[]? GetEncoded(TableRuntime table, byte[] storageKey)
+    {
+        var sealedValue = _storage.Get(_items, storageKey);
+        return sealedValue is null ? null : table.DataKey.Open(sealedValue, storageKey);
+    }
+
+    /// <summary>Items of <paramref name="range"/> in key order (or reverse), unsealed but not decoded.</summary>
+    public IEnumerable<EncodedItem> ScanEncoded(TableRuntime table, KeyRange range, bool reverse = false)
+    {
+        foreach (var entry in _storage.Scan(_items, range, reverse))
+        {
+            yield return new EncodedItem(entry.Key, table.DataKey.Open(entry.Value, entry.Key));
+        }
+    }
+
     /// <summary>Items of <paramref name="range"/> in key order (or reverse), unsealed.</summary>
     public IEnumerable<StoredItem> Scan(TableRuntime table, KeyRange range, bool reverse = false)
     {
@@ -97,16 +116,19 @@ public sealed class ItemStore
     /// write, so <paramref name="mutate"/> always sees the item it replaces; it runs under that
     /// lock, so it must be quick, and it throws to abandon the write (nothing is written).
     /// </summary>
+    /// <param name="blind">Whether <paramref name="mutate"/> ignores the current item (an unconditional
+    /// put or delete): it is then passed null and the current item is decoded only if something asks
+    /// for it (see <see cref="ItemWrite.Blind"/>).</param>
     public WriteOutcome Write(TableRuntime table, byte[] storageKey,
-        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> mutate) =>
-        WriteCore([new ItemWrite(table, storageKey, mutate)], WriteOrigin.Caller, refuseInFlight: true, complete: null)[0];
+        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> mutate, bool blind = false) =>
+        WriteCore([new ItemWrite(table, storageKey, mutate) { Blind = blind }], WriteOrigin.Caller, refuseInFlight: true, complete: null)[0];
 
     /// <summary>
     /// Applies unconditional puts and deletes to many items (of one or more tables) in one atomic
     /// commit, with every key locked from the read of its old version to the write.
     /// </summary>
     public void WriteMany(IReadOnlyList<PendingWrite> writes) =>
-        WriteAtomically(writes.Select(w => new ItemWrite(w.Table, w.StorageKey, _ => w.Item)).ToList());
+        WriteAtomically(writes.Select(w => new ItemWrite(w.Table, w.StorageKey, _ => w.Item) { Blind = true }).ToList());
 
     /// <summary>
     /// The one write path of every item change: locks every key of <paramref name="writes"/>,
@@ -183,6 +205,7 @@ public sealed class ItemStore
         }
 
         var outcomes = new WriteOutcome[writes.Count];
+        var changed = new bool[writes.Count];
         var keys = new byte[writes.Count][];
         for (var i = 0; i < writes.Count; i++)
         {
@@ -203,12 +226,15 @@ public sealed class ItemStore
                         throw InFlightKeys.Conflict();
                     }
 
-                    var currentEncoded = values[i] is null ? null : write.Table.DataKey.Open(values[i]!, write.StorageKey);
-                    var current = currentEncoded is null ? null : ItemCodec.Decode(currentEncoded);
+                    // The current item is decoded only when the decision or an observer reads it
+                    // (a blind write to a table without indexes, streams or backups never does).
+                    var currentImage = values[i] is null ? null : new StoredImage(write.Table.DataKey.Open(values[i]!, write.StorageKey));
+                    var current = write.Blind ? null : currentImage?.Item;
                     var updated = write.Decide(current);
-                    outcomes[i] = new WriteOutcome(current, updated);
-                    if ((current is null && updated is null) || ReferenceEquals(current, updated))
+                    changed[i] = false;
+                    if ((currentImage is null && updated is null) || (current is not null && ReferenceEquals(current, updated)))
                     {
+                        outcomes[i] = WriteOutcome.Of(currentImage, updated, newSize: null);
                         continue;
                     }
 
@@ -224,9 +250,12 @@ public sealed class ItemStore
                         batch.Put(_items, write.StorageKey, write.Table.DataKey.Seal(updatedEncoded, write.StorageKey));
                     }
 
-                    var change = new ItemChange(write.Table, write.StorageKey, current, updated, origin)
+                    changed[i] = true;
+                    outcomes[i] = WriteOutcome.Of(currentImage, updated, updatedEncoded is null ? 0 : ItemCodec.SizeOf(updatedEncoded));
+                    var change = new ItemChange(write.Table, write.StorageKey, null, updated, origin)
                     {
-                        OldEncoded = currentEncoded,
+                        OldImage = currentImage,
+                        OldEncoded = currentImage?.Encoded,
                         NewEncoded = updatedEncoded,
                     };
                     foreach (var observer in _observers)
@@ -255,12 +284,12 @@ public sealed class ItemStore
 
         for (var i = 0; i < writes.Count; i++)
         {
-            var (old, updated) = outcomes[i];
-            if ((old is not null || updated is not null) && !ReferenceEquals(old, updated))
+            if (changed[i])
             {
-                var countDelta = (updated is null ? 0 : 1) - (old is null ? 0 : 1);
-                writes[i].Table.RecordWrite(countDelta, (updated is null ? 0 : ItemSize.Of(updated)) - (old is null ? 0 : ItemSize.Of(old)));
-                var change = new ItemChange(writes[i].Table, writes[i].StorageKey, old, updated, origin);
+                var outcome = outcomes[i];
+                var countDelta = (outcome.New is null ? 0 : 1) - (outcome.OldExisted ? 1 : 0);
+                writes[i].Table.RecordWrite(countDelta, outcome.NewSize - outcome.OldSize);
+                var change = new ItemChange(writes[i].Table, writes[i].StorageKey, null, outcome.New, origin) { OldImage = outcome.OldImage };
                 foreach (var observer in _observers)
                 {
                     observer.Committed(change);
@@ -320,12 +349,75 @@ public sealed class ItemStore
 /// <summary>An item read by a scan, with its storage key.</summary>
 public readonly record struct StoredItem(byte[] StorageKey, Dictionary<string, AttributeValue> Item);
 
+/// <summary>An item read by a scan, with its storage key, in <see cref="ItemCodec"/> form (not decoded).</summary>
+public readonly record struct EncodedItem(byte[] StorageKey, byte[] Encoded);
+
 /// <summary>One unconditional write of <see cref="ItemStore.WriteMany"/>: the new item, or null to delete.</summary>
 public readonly record struct PendingWrite(TableRuntime Table, byte[] StorageKey, Dictionary<string, AttributeValue>? Item);
 
 /// <summary>One write of <see cref="ItemStore.WriteAtomically"/>: the new item as a function of the current one (null = absent).</summary>
 public readonly record struct ItemWrite(TableRuntime Table, byte[] StorageKey,
-    Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> Decide);
+    Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> Decide)
+{
+    /// <summary>
+    /// The decision ignores the current item (an unconditional put or delete): it is passed null,
+    /// and the current item is not decoded unless an observer or the caller reads it.
+    /// </summary>
+    public bool Blind { get; init; }
+}
 
-/// <summary>The item before and after a committed write (null = absent).</summary>
-public readonly record struct WriteOutcome(Dictionary<string, AttributeValue>? Old, Dictionary<string, AttributeValue>? New);
+/// <summary>
+/// The item before and after a committed write (null = absent). <see cref="Old"/> may be decoded
+/// only when first read (after a blind write, see <see cref="ItemWrite.Blind"/>); use
+/// <see cref="OldExisted"/> and <see cref="OldSize"/> when the attributes are not needed.
+/// </summary>
+public readonly record struct WriteOutcome(Dictionary<string, AttributeValue>? Old, Dictionary<string, AttributeValue>? New)
+{
+    private readonly Dictionary<string, AttributeValue>? _old = Old;
+
+    /// <summary>The item before the write (null = absent), decoded on first use if the write path did not need it.</summary>
+    public Dictionary<string, AttributeValue>? Old { get => _old ?? OldImage?.Item; init => _old = value; }
+
+    /// <summary>Whether an item existed before the write (without decoding it).</summary>
+    public bool OldExisted => _old is not null || OldImage is not null;
+
+    /// <summary>The size (<see cref="ItemSize"/>) of the item before the write, 0 when absent (without decoding it).</summary>
+    public int OldSize => _old is not null ? ItemSize.Of(_old) : OldImage?.Size ?? 0;
+
+    /// <summary>The size (<see cref="ItemSize"/>) of the item after the write, 0 when absent.</summary>
+    public int NewSize => KnownNewSize ?? (New is null ? 0 : ItemSize.Of(New));
+
+    internal StoredImage? OldImage { get; private init; }
+
+    private int? KnownNewSize { get; init; }
+
+    internal static WriteOutcome Of(StoredImage? old, Dictionary<string, AttributeValue>? updated, int? newSize) =>
+        new(null, updated) { OldImage = old, KnownNewSize = newSize };
+}
+
+/// <summary>
+/// An item as the write path unsealed it: its <see cref="ItemCodec"/> encoding, decoded and sized
+/// only on demand (and then once).
+/// </summary>
+public sealed class StoredImage(byte[] encoded)
+{
+    private Dictionary<string, AttributeValue>? _item;
+    private int _size = -1;
+
+    public byte[] Encoded { get; } = encoded;
+
+    public Dictionary<string, AttributeValue> Item => _item ??= ItemCodec.Decode(Encoded);
+
+    public int Size
+    {
+        get
+        {
+            if (_size < 0)
+            {
+                _size = ItemCodec.SizeOf(Encoded);
+            }
+
+            return _size;
+        }
+    }
+}

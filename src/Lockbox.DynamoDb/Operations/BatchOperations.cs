@@ -234,6 +234,8 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
 
         errors.ThrowIfAny();
 
+        // Each put's item size, computed once (in request order) for the limit and the capacity estimate.
+        var itemSizes = new Queue<int>();
         foreach (var writes in request.RequestItems!.Values)
         {
             foreach (var write in writes)
@@ -243,10 +245,13 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
                     throw DynamoDbErrors.Validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes");
                 }
 
-                if (write.PutRequest is { Item: { } item } && ItemSize.Of(item) > ItemOperations.MaxItemBytes)
+                var size = write.PutRequest is { Item: { } item } ? ItemSize.Of(item) : 0;
+                if (size > ItemOperations.MaxItemBytes)
                 {
                     throw DynamoDbErrors.Validation("Item size has exceeded the maximum allowed size");
                 }
+
+                itemSizes.Enqueue(size);
             }
         }
 
@@ -304,7 +309,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
             foreach (var (write, storageKey) in writes)
             {
                 var item = write.PutRequest?.Item;
-                var estimate = ConsumedCapacity.WriteUnits(item is null ? 0 : ItemSize.Of(item));
+                var estimate = ConsumedCapacity.WriteUnits(itemSizes.Dequeue());
                 if (!limiter.TryTake(table, estimate, isRead: false))
                 {
                     throttled ??= table;
@@ -312,7 +317,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
                     continue;
                 }
 
-                admitted.Add(new ItemWrite(table, storageKey, _ => item));
+                admitted.Add(new ItemWrite(table, storageKey, _ => item) { Blind = true });
                 estimates.Add(estimate);
             }
 
@@ -351,8 +356,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
 
         for (var i = 0; i < admitted.Count; i++)
         {
-            var (old, updated) = outcomes[i];
-            var units = ConsumedCapacity.WriteUnits(old is null ? 0 : ItemSize.Of(old), updated is null ? 0 : ItemSize.Of(updated));
+            var units = ConsumedCapacity.WriteUnits(outcomes[i].OldSize, outcomes[i].NewSize);
             var table = admitted[i].Table;
             usages[table].TableUnits += units;
             limiter.Charge(table, units - estimates[i], isRead: false);

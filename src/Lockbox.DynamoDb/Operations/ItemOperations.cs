@@ -39,16 +39,35 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:GetItem", table.Definition.Arn));
         limiter.AdmitRead(table);
 
-        var item = store.Get(table, ItemStore.StorageKey(table, request.Key!));
+        var storageKey = ItemStore.StorageKey(table, request.Key!);
         var consistent = request.ConsistentRead ?? false;
-        var units = ConsumedCapacity.ReadUnits(item is null ? 0 : ItemSize.Of(item), consistent);
-        limiter.Charge(table, units, isRead: true);
+        double units;
         writer.WriteStartObject();
-        if (item is not null)
+        if (projection is null)
         {
-            writer.WritePropertyName("Item");
-            AttributeValueJson.WriteItem(writer, projection is null ? item : projection.Apply(item));
+            // The whole item: its JSON is written straight from its encoding (no decode).
+            var encoded = store.GetEncoded(table, storageKey);
+            var size = 0;
+            if (encoded is not null)
+            {
+                writer.WritePropertyName("Item");
+                size = ItemCodec.WriteJson(encoded, writer);
+            }
+
+            units = ConsumedCapacity.ReadUnits(size, consistent);
         }
+        else
+        {
+            var item = store.Get(table, storageKey);
+            units = ConsumedCapacity.ReadUnits(item is null ? 0 : ItemSize.Of(item), consistent);
+            if (item is not null)
+            {
+                writer.WritePropertyName("Item");
+                AttributeValueJson.WriteItem(writer, projection.Apply(item));
+            }
+        }
+
+        limiter.Charge(table, units, isRead: true);
 
         if (ConsumedCapacity.IsRequested(request.ReturnConsumedCapacity))
         {
@@ -81,8 +100,8 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         limiter.AdmitWrite(table);
 
         var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, item), condition,
-            request.ReturnValuesOnConditionCheckFailure, _ => item);
-        var units = ConsumedCapacity.WriteUnits(outcome.Old is null ? 0 : ItemSize.Of(outcome.Old), size);
+            request.ReturnValuesOnConditionCheckFailure, _ => item, blind: condition is null);
+        var units = ConsumedCapacity.WriteUnits(outcome.OldSize, size);
         WriteResponse(writer, table, outcome, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity, units);
         WriteCollectionMetrics(writer, table, item, request.ReturnItemCollectionMetrics);
         writer.WriteEndObject();
@@ -104,8 +123,8 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         limiter.AdmitWrite(table);
 
         var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, request.Key!), condition,
-            request.ReturnValuesOnConditionCheckFailure, _ => null);
-        var units = ConsumedCapacity.WriteUnits(outcome.Old is null ? 0 : ItemSize.Of(outcome.Old));
+            request.ReturnValuesOnConditionCheckFailure, _ => null, blind: condition is null);
+        var units = ConsumedCapacity.WriteUnits(outcome.OldSize);
         WriteResponse(writer, table, outcome, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity, units);
         WriteCollectionMetrics(writer, table, request.Key!, request.ReturnItemCollectionMetrics);
         writer.WriteEndObject();
@@ -149,7 +168,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         limiter.AdmitWrite(table);
 
         var key = request.Key!;
-        var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, key), condition, request.ReturnValuesOnConditionCheckFailure, current =>
+        var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, key), condition, request.ReturnValuesOnConditionCheckFailure, blind: false, produce: current =>
         {
             var updated = AttributeValue.CloneItem(current ?? key);
             update?.Apply(updated);
@@ -169,9 +188,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
             "UPDATED_NEW" => outcome.New is null || update is null ? null : update.ProjectUpdated(outcome.New),
             _ => null,
         };
-        var oldSize = outcome.Old is null ? 0 : ItemSize.Of(outcome.Old);
-        var newSize = outcome.New is null ? 0 : ItemSize.Of(outcome.New);
-        WriteResponse(writer, table, outcome, returned, request.ReturnConsumedCapacity, ConsumedCapacity.WriteUnits(oldSize, newSize));
+        WriteResponse(writer, table, outcome, returned, request.ReturnConsumedCapacity, ConsumedCapacity.WriteUnits(outcome.OldSize, outcome.NewSize));
         WriteCollectionMetrics(writer, table, key, request.ReturnItemCollectionMetrics);
         writer.WriteEndObject();
     }
@@ -210,12 +227,13 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
 
     /// <summary>
     /// Writes what <paramref name="produce"/> makes of the current item, if <paramref name="condition"/>
-    /// holds for it. The check runs inside the store's compare-and-set loop, so it always sees the
-    /// item the write replaces.
+    /// holds for it. The check runs under the item's lock, so it always sees the item the write
+    /// replaces. A blind write without a condition does not decode the current item.
     /// </summary>
+    /// <param name="blind">Whether <paramref name="produce"/> ignores the current item (a put or delete).</param>
     private WriteOutcome ConditionalWrite(TableRuntime table, byte[] storageKey, ConditionExpression? condition,
         string? returnValuesOnConditionCheckFailure,
-        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> produce)
+        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> produce, bool blind)
     {
         var returnOldOnFailure = returnValuesOnConditionCheckFailure == "ALL_OLD";
         var failedUnits = 0.0;
@@ -231,7 +249,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
                 }
 
                 return produce(current);
-            });
+            }, blind);
         }
         finally
         {
@@ -250,7 +268,10 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
         Dictionary<string, AttributeValue>? attributes, string? returnConsumedCapacity, double units)
     {
         var usage = CapacityUsage.ForTable(table.Definition.TableName, units, isRead: false);
-        IndexCapacity.AddWrites(usage, table.Definition, outcome.Old, outcome.New);
+        if (table.Definition.HasSecondaryIndexes)
+        {
+            IndexCapacity.AddWrites(usage, table.Definition, outcome.Old, outcome.New);
+        }
         limiter.Charge(table, usage);
         writer.WriteStartObject();
         if (attributes is { Count: > 0 })

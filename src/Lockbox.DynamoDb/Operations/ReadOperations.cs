@@ -87,8 +87,10 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             range = forward ? range with { Start = After(startKey) } : range with { End = startKey };
         }
 
-        var page = ReadPage(target, target.Scan(range, reverse: !forward), request.Limit, filter,
-            keyCondition.SortKey?.Operator == SortKeyOperator.BeginsWith ? keyCondition : null);
+        var beginsWith = keyCondition.SortKey?.Operator == SortKeyOperator.BeginsWith ? keyCondition : null;
+        var page = ReadsWholeItems(target, filter, projection) && beginsWith is null
+            ? ReadEncodedPage(target, range, reverse: !forward, request.Limit)
+            : ReadPage(target, target.Scan(range, reverse: !forward), request.Limit, filter, beginsWith);
         WritePage(writer, target, page, select, projection, request.ReturnConsumedCapacity, request.ConsistentRead ?? false);
     }
 
@@ -151,7 +153,9 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             range = range with { Start = After(startKey) };
         }
 
-        var page = ReadPage(target, target.Scan(range, reverse: false), request.Limit, filter, null);
+        var page = ReadsWholeItems(target, filter, projection)
+            ? ReadEncodedPage(target, range, reverse: false, request.Limit)
+            : ReadPage(target, target.Scan(range, reverse: false), request.Limit, filter, null);
         WritePage(writer, target, page, select, projection, request.ReturnConsumedCapacity, request.ConsistentRead ?? false);
     }
 
@@ -214,6 +218,36 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         return result;
     }
 
+    /// <summary>
+    /// Whether a page is the table's items as stored (no index, filter or projection), so it can be
+    /// read and written from the items' encodings without decoding them (<see cref="ReadEncodedPage"/>).
+    /// </summary>
+    private static bool ReadsWholeItems(ReadTarget target, ConditionExpression? filter, ProjectionExpression? projection) =>
+        target.Index is null && filter is null && projection is null;
+
+    /// <summary>
+    /// <see cref="ReadPage"/> for a page of whole table items: sizes are read from the encodings
+    /// and only the last item (for LastEvaluatedKey) is decoded; <see cref="WritePage"/> then
+    /// writes each item's JSON straight from its encoding.
+    /// </summary>
+    private ReadResult ReadEncodedPage(ReadTarget target, KeyRange range, bool reverse, int? limit)
+    {
+        var result = new ReadResult();
+        foreach (var stored in store.ScanEncoded(target.Table, range, reverse))
+        {
+            result.ScannedCount++;
+            result.ScannedBytes += ItemCodec.SizeOf(stored.Encoded);
+            result.Encoded.Add(stored.Encoded);
+            if (result.ScannedCount == limit || result.ScannedBytes >= MaxPageBytes)
+            {
+                result.LastKey = target.LastKeyOf(ItemCodec.Decode(stored.Encoded));
+                break;
+            }
+        }
+
+        return result;
+    }
+
     private void WritePage(Utf8JsonWriter writer, ReadTarget target, ReadResult page, string select,
         ProjectionExpression? projection, string? returnConsumedCapacity, bool consistent)
     {
@@ -229,6 +263,11 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             // index's projection only. A global index item already holds just its projection.
             var projectToIndex = select == "ALL_PROJECTED_ATTRIBUTES" && target.Projected is not null;
             writer.WriteStartArray("Items");
+            foreach (var encoded in page.Encoded)
+            {
+                ItemCodec.WriteJson(encoded, writer);
+            }
+
             foreach (var item in page.Items)
             {
                 var shown = projection is not null ? projection.Apply(item)
@@ -239,7 +278,7 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             writer.WriteEndArray();
         }
 
-        writer.WriteNumber("Count", page.Items.Count);
+        writer.WriteNumber("Count", page.Items.Count + page.Encoded.Count);
         writer.WriteNumber("ScannedCount", page.ScannedCount);
         if (page.LastKey is not null)
         {
@@ -426,6 +465,9 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
     private sealed class ReadResult
     {
         public List<Dictionary<string, AttributeValue>> Items { get; } = [];
+
+        /// <summary>The page's items in <see cref="ItemCodec"/> form, when it was read by <see cref="ReadEncodedPage"/> (then <see cref="Items"/> is empty).</summary>
+        public List<byte[]> Encoded { get; } = [];
         public int ScannedCount { get; set; }
         public long ScannedBytes { get; set; }
         public Dictionary<string, AttributeValue>? LastKey { get; set; }

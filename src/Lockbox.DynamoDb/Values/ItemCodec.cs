@@ -17,7 +17,7 @@ namespace Lockbox.DynamoDb.Values;
 /// elements without tags). Varints are unsigned LEB128. A new layout gets a new version byte and
 /// <see cref="Decode"/> keeps reading the old ones.
 /// </remarks>
-public static class ItemCodec
+public static partial class ItemCodec
 {
     public const byte CurrentVersion = 1;
     private const byte TrueTag = 0x84;
@@ -411,5 +411,7 @@ public static class ItemCodec
         }
 
         public string String() => Encoding.UTF8.GetString(Raw(Count()));
+
+        public void Skip(int length) => Raw(length);
     }
 }
