@@ -80,6 +80,9 @@ public sealed class LockboxServer : IAsyncDisposable
             storage = RocksDbStorageEngine.Open(Path.Combine(dataDirectory, "db"), new RocksDbStorageOptions());
             var account = AccountBootstrap.Run(storage, masterKey, dataDirectory, options, logger);
             var identity = Lockbox.Iam.IdentityStore.Open(storage, masterKey, account.AccountId);
+            var resourcePolicies = new ResourcePolicyRegistry();
+            var authorizer = new Lockbox.Iam.Authorization.IamAuthorizer(identity, resourcePolicies,
+                loggerFactory.CreateLogger("Lockbox.Iam.Authorization"));
             var keys = new CompositeAccessKeyStore(new RootAccessKeyStore(account.AccountId, account.RootKeys), identity);
 
             var context = new ServiceCompositionContext
@@ -88,7 +91,8 @@ public sealed class LockboxServer : IAsyncDisposable
                 MasterKey = masterKey,
                 AccountId = account.AccountId,
                 Region = options.Region,
-                Authorizer = new RootOnlyAuthorizer(),
+                Authorizer = authorizer,
+                ResourcePolicies = resourcePolicies,
                 Time = options.Time,
                 TimeToLiveSweepInterval = options.TimeToLiveSweepInterval,
                 LoggerFactory = loggerFactory,

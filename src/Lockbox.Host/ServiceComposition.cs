@@ -33,6 +33,7 @@ public static class ServiceComposition
             OnBackgroundError = (work, error) => BackgroundFailed(logger, work, error),
         });
         engine.StartBackgroundWork();
+        context.ResourcePolicies.Add(new Lockbox.DynamoDb.Tables.TableResourcePolicies(engine.Catalog));
         return
         [
             new DynamoDbService(engine, context.Authorizer, ownsEngine: true, context.LoggerFactory),

@@ -23,6 +23,9 @@ public sealed class ServiceCompositionContext
     /// <summary>The authorization stage every handler calls (root-only until IAM lands).</summary>
     public required IRequestAuthorizer Authorizer { get; init; }
 
+    /// <summary>Where services register the resource-based policies the authorizer should consult.</summary>
+    public ResourcePolicyRegistry ResourcePolicies { get; init; } = new();
+
     /// <summary>The server's clock.</summary>
     public required TimeProvider Time { get; init; }
 

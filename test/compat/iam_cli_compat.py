@@ -67,6 +67,14 @@ def main():
     check_equal("iam", used["AccessKeyLastUsed"].get("ServiceName"), "last used service (the IAM call came last)")
     check("LastUsedDate" in used["AccessKeyLastUsed"], f"LastUsedDate missing: {used}")
 
+    step("put-user-policy applies to the next call; delete-user-policy too")
+    aws("iam", "put-user-policy", "--user-name", user, "--policy-name", "list", "--policy-document",
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:ListTables","Resource":"*"}]}')
+    check("TableNames" in aws("dynamodb", "list-tables", key=credentials), "list-tables allowed by the new policy")
+    aws("iam", "delete-user-policy", "--user-name", user, "--policy-name", "list")
+    err = aws("dynamodb", "list-tables", key=credentials, expect_failure=True)
+    check("AccessDeniedException" in err and "because no identity-based policy allows the dynamodb:ListTables action" in err, err)
+
     step("list-access-keys")
     listed = aws("iam", "list-access-keys", "--user-name", user)["AccessKeyMetadata"]
     check_equal([key["AccessKeyId"]], [k["AccessKeyId"] for k in listed], "key ids")

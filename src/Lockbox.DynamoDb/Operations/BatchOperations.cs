@@ -83,7 +83,19 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
 
         foreach (var plan in plans)
         {
-            authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:BatchGetItem", plan.Table.Definition.Arn));
+            var iamKeys = IamConditionKeys.For(caller);
+            if (iamKeys is not null)
+            {
+                foreach (var itemKey in plan.Request.Keys!)
+                {
+                    iamKeys.Key(plan.Table.Definition, itemKey);
+                }
+
+                iamKeys.Attributes(plan.Projection?.TopLevelAttributes).Select(plan.Projection is null ? "ALL_ATTRIBUTES" : "SPECIFIC_ATTRIBUTES")
+                    .ReturnConsumedCapacity(request.ReturnConsumedCapacity);
+            }
+
+            authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:BatchGetItem", plan.Table.Definition.Arn, iamKeys?.Build()));
         }
 
         long responseBytes = 0;
@@ -291,9 +303,27 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
             plans.Add((table, planned));
         }
 
-        foreach (var (table, _) in plans)
+        foreach (var (table, planned) in plans)
         {
-            authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:BatchWriteItem", table.Definition.Arn));
+            var iamKeys = IamConditionKeys.For(caller);
+            if (iamKeys is not null)
+            {
+                foreach (var (write, _) in planned)
+                {
+                    if (write.PutRequest is { } put)
+                    {
+                        iamKeys.Key(table.Definition, put.Item!).Attributes(put.Item!.Keys);
+                    }
+                    else
+                    {
+                        iamKeys.Key(table.Definition, write.DeleteRequest!.Key!);
+                    }
+                }
+
+                iamKeys.ReturnConsumedCapacity(request.ReturnConsumedCapacity);
+            }
+
+            authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:BatchWriteItem", table.Definition.Arn, iamKeys?.Build()));
         }
 
         // Admission: each write takes its estimated units (the new item's size) from its table's

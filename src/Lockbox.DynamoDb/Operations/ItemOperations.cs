@@ -36,7 +36,9 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
 
         var table = FindTable(request.TableName!, caller);
         KeyValidation.CheckKey(table.Definition, request.Key!);
-        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:GetItem", table.Definition.Arn));
+        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:GetItem", table.Definition.Arn,
+            IamConditionKeys.For(caller)?.Key(table.Definition, request.Key!).Attributes(projection?.TopLevelAttributes)
+                .Select(projection is null ? "ALL_ATTRIBUTES" : "SPECIFIC_ATTRIBUTES").ReturnConsumedCapacity(request.ReturnConsumedCapacity).Build()));
         limiter.AdmitRead(table);
 
         var storageKey = ItemStore.StorageKey(table, request.Key!);
@@ -96,7 +98,9 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
 
         var table = FindTable(request.TableName!, caller);
         KeyValidation.CheckItemKey(table.Definition, item);
-        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:PutItem", table.Definition.Arn));
+        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:PutItem", table.Definition.Arn,
+            IamConditionKeys.For(caller)?.Key(table.Definition, item).Attributes(item.Keys)
+                .ReturnValues(request.ReturnValues).ReturnConsumedCapacity(request.ReturnConsumedCapacity).Build()));
         limiter.AdmitWrite(table);
 
         var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, item), condition,
@@ -119,7 +123,9 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
 
         var table = FindTable(request.TableName!, caller);
         KeyValidation.CheckKey(table.Definition, request.Key!);
-        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:DeleteItem", table.Definition.Arn));
+        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:DeleteItem", table.Definition.Arn,
+            IamConditionKeys.For(caller)?.Key(table.Definition, request.Key!)
+                .ReturnValues(request.ReturnValues).ReturnConsumedCapacity(request.ReturnConsumedCapacity).Build()));
         limiter.AdmitWrite(table);
 
         var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, request.Key!), condition,
@@ -164,7 +170,9 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
             }
         }
 
-        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:UpdateItem", definition.Arn));
+        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:UpdateItem", definition.Arn,
+            IamConditionKeys.For(caller)?.Key(definition, request.Key!).Attributes(update?.TopLevelAttributes)
+                .ReturnValues(request.ReturnValues).ReturnConsumedCapacity(request.ReturnConsumedCapacity).Build()));
         limiter.AdmitWrite(table);
 
         var key = request.Key!;

@@ -71,7 +71,9 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         }
 
         var startKey = request.ExclusiveStartKey is null ? null : target.StartKey(request.ExclusiveStartKey);
-        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Query", target.ResourceArn));
+        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Query", target.ResourceArn,
+            IamConditionKeys.For(caller)?.PartitionValue(keyCondition.PartitionValue).Attributes(projection?.TopLevelAttributes)
+                .Select(select).ReturnConsumedCapacity(request.ReturnConsumedCapacity).Build()));
         AdmitRead(target);
 
         var partitionPrefix = target.PartitionPrefix(keyCondition.PartitionValue);
@@ -137,7 +139,9 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         var select = ResolveSelect(request.Select, request.AttributesToGet is not null, request.ProjectionExpression is not null, target);
         CheckConsistentRead(target, request.ConsistentRead);
         var startKey = request.ExclusiveStartKey is null ? null : target.StartKey(request.ExclusiveStartKey);
-        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Scan", target.ResourceArn));
+        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:Scan", target.ResourceArn,
+            IamConditionKeys.For(caller)?.Attributes(projection?.TopLevelAttributes)
+                .Select(select).ReturnConsumedCapacity(request.ReturnConsumedCapacity).Build()));
         AdmitRead(target);
 
         var range = SegmentRange(target.StoragePrefix, request.Segment ?? 0, request.TotalSegments ?? 1);

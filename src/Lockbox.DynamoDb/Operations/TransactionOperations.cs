@@ -100,7 +100,11 @@ internal sealed class TransactionOperations(TableCatalog catalog, TransactionEng
 
         foreach (var action in actions)
         {
-            authorizer.Authorize(caller, new AuthorizationRequest(action.IamAction, action.Table.Definition.Arn, EnclosingOperation("TransactWriteItems")));
+            authorizer.Authorize(caller, new AuthorizationRequest(action.IamAction, action.Table.Definition.Arn,
+                IamConditionKeys.For(caller) is { } iamKeys
+                    ? iamKeys.Key(action.Table.Definition, action.Key).Attributes(action.Item?.Keys ?? action.Update?.TopLevelAttributes)
+                        .ReturnConsumedCapacity(request.ReturnConsumedCapacity).EnclosingOperation("TransactWriteItems").Build()
+                    : EnclosingOperation("TransactWriteItems")));
         }
 
         TransactWriteResult result;
@@ -229,7 +233,12 @@ internal sealed class TransactionOperations(TableCatalog catalog, TransactionEng
         EnsureDistinct(actions.Select(a => a.StorageKey));
         foreach (var action in actions)
         {
-            authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:GetItem", action.Table.Definition.Arn, EnclosingOperation("TransactGetItems")));
+            authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:GetItem", action.Table.Definition.Arn,
+                IamConditionKeys.For(caller) is { } iamKeys
+                    ? iamKeys.Key(action.Table.Definition, action.Key).Attributes(action.Projection?.TopLevelAttributes)
+                        .Select(action.Projection is null ? "ALL_ATTRIBUTES" : "SPECIFIC_ATTRIBUTES")
+                        .ReturnConsumedCapacity(request.ReturnConsumedCapacity).EnclosingOperation("TransactGetItems").Build()
+                    : EnclosingOperation("TransactGetItems")));
         }
 
         var items = engine.Get(actions, out var sizes);
