@@ -211,6 +211,9 @@ public sealed partial class CredentialTests : IDisposable
         Assert.Matches("^[A-Z2-7]{64}$", base32);
         var png = Convert.FromBase64String(Element(xml, "QRCodePNG"));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
+        // The image is the QR code of IAM's documented URI (QRCoder's output is deterministic).
+        Assert.Equal(IamService.QrCodePng($"otpauth://totp/phone@{Account}?secret={base32}"), png);
+        Assert.NotEqual(IamService.QrCodePng($"otpauth://totp/phone@{Account}?secret={(base32[0] == 'A' ? 'B' : 'A')}{base32[1..]}"), png);
         Assert.Equal("EntityAlreadyExists", Fails("CreateVirtualMFADevice", ("VirtualMFADeviceName", "PHONE"), ("Path", "/team/")).ErrorCode);
 
         // The seed is sealed on disk.

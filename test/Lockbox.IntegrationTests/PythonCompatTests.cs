@@ -51,6 +51,9 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
     [PythonFact(NeedsAwsCli = true)]
     public Task AwsCliIam() => RunScriptAsync("iam_cli_compat.py");
 
+    [PythonFact(NeedsAwsCli = true)]
+    public Task IamMfaAndLoginProfiles() => RunScriptAsync("iam_mfa_compat.py");
+
     private Task RunScriptAsync(string script) =>
         RunScriptAsync(script, fixture.Endpoint, fixture.AccessKey, fixture.SecretKey, fixture.Region, output, () => fixture.ServerOutput);
 
