@@ -173,6 +173,10 @@ public sealed partial class CredentialTests : IDisposable
         Assert.Equal("Login Profile for User alice cannot be found.", Fails("GetLoginProfile", ("UserName", "alice")).ErrorMessage);
         Assert.Equal("NoSuchEntity", Fails("CreateLoginProfile", ("UserName", "bob"), ("Password", "Long enough!")).ErrorCode);
 
+        // A password is never echoed in a validation error.
+        var tooLong = Fails("CreateLoginProfile", ("UserName", "alice"), ("Password", new string('x', 129)));
+        Assert.Equal("1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length less than or equal to 128", tooLong.ErrorMessage);
+
         var xml = Invoke("CreateLoginProfile", ("UserName", "ALICE"), ("Password", "Long enough!"), ("PasswordResetRequired", "true"));
         Assert.Equal("alice", Element(xml, "UserName"));
         Assert.Equal("true", Element(xml, "PasswordResetRequired"));
