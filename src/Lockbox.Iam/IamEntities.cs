@@ -187,4 +187,7 @@ public sealed class AccessKeyEntity
 [JsonSerializable(typeof(PolicyEntity))]
 [JsonSerializable(typeof(InstanceProfileEntity))]
 [JsonSerializable(typeof(AccessKeyEntity))]
+[JsonSerializable(typeof(LoginProfileEntity))]
+[JsonSerializable(typeof(PasswordPolicyEntity))]
+[JsonSerializable(typeof(MfaDeviceEntity))]
 internal sealed partial class IamEntityJsonContext : JsonSerializerContext;

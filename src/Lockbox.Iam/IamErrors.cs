@@ -67,4 +67,19 @@ public static class IamErrors
 
     /// <summary>An access key that does not exist (or belongs to another user).</summary>
     public static AwsServiceException NoSuchAccessKey(string id) => NoSuchEntity($"The Access Key with id {id} cannot be found.");
+    /// <summary>PasswordPolicyViolation (400): the password does not satisfy the account password policy.</summary>
+    public static AwsServiceException PasswordPolicyViolation(string message) => new(Namespace, "PasswordPolicyViolation", message, 400);
+
+    /// <summary>InvalidAuthenticationCode (403): the MFA codes are not two consecutive valid codes.</summary>
+    public static AwsServiceException InvalidAuthenticationCode() =>
+        new(Namespace, "InvalidAuthenticationCode", "Authentication code for device is not valid.", 403);
+
+    /// <summary>The user has no login profile.</summary>
+    public static AwsServiceException NoSuchLoginProfile(string userName) => NoSuchEntity($"Login Profile for User {userName} cannot be found.");
+
+    /// <summary>The account has no password policy.</summary>
+    public static AwsServiceException NoSuchPasswordPolicy() => NoSuchEntity("The Password Policy with domain name ACCOUNT cannot be found.");
+
+    /// <summary>A virtual MFA device that does not exist.</summary>
+    public static AwsServiceException NoSuchMfaDevice(string serialNumber) => NoSuchEntity($"VirtualMFADevice with serial number {serialNumber} doesn't exist.");
 }

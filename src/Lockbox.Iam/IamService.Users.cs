@@ -168,9 +168,19 @@ public sealed partial class IamService
         _store.Write(state =>
         {
             var user = FindUser(state, name);
+            if (state.LoginProfiles.ContainsKey(user.Id))
+            {
+                throw IamErrors.DeleteConflict("Cannot delete entity, must delete login profile first.");
+            }
+
             if (state.AccessKeys.Values.Any(k => k.UserId == user.Id))
             {
                 throw IamErrors.DeleteConflict("Cannot delete entity, must delete access keys first.");
+            }
+
+            if (state.MfaDevices.Values.Any(d => d.UserId == user.Id))
+            {
+                throw IamErrors.DeleteConflict("Cannot delete entity, must delete MFA device first.");
             }
 
             if (user.InlinePolicies.Count > 0)

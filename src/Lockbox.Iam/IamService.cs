@@ -58,6 +58,10 @@ public sealed partial class IamService : IQueryService
         "AddRoleToInstanceProfile", "RemoveRoleFromInstanceProfile", "ListInstanceProfilesForRole",
         "TagInstanceProfile", "UntagInstanceProfile", "ListInstanceProfileTags",
         "GetAccountAuthorizationDetails",
+        "CreateLoginProfile", "GetLoginProfile", "UpdateLoginProfile", "DeleteLoginProfile",
+        "UpdateAccountPasswordPolicy", "GetAccountPasswordPolicy", "DeleteAccountPasswordPolicy",
+        "CreateVirtualMFADevice", "EnableMFADevice", "ResyncMFADevice", "DeactivateMFADevice", "DeleteVirtualMFADevice",
+        "ListVirtualMFADevices", "ListMFADevices",
     ];
 
     private static readonly HashSet<string> s_operations = new(Operations, StringComparer.Ordinal);
@@ -182,6 +186,20 @@ public sealed partial class IamService : IQueryService
             case "UntagInstanceProfile": UntagInstanceProfile(call); break;
             case "ListInstanceProfileTags": ListInstanceProfileTags(call); break;
             case "GetAccountAuthorizationDetails": GetAccountAuthorizationDetails(call); break;
+            case "CreateLoginProfile": CreateLoginProfile(call); break;
+            case "GetLoginProfile": GetLoginProfile(call); break;
+            case "UpdateLoginProfile": UpdateLoginProfile(call); break;
+            case "DeleteLoginProfile": DeleteLoginProfile(call); break;
+            case "UpdateAccountPasswordPolicy": UpdateAccountPasswordPolicy(call); break;
+            case "GetAccountPasswordPolicy": GetAccountPasswordPolicy(call); break;
+            case "DeleteAccountPasswordPolicy": DeleteAccountPasswordPolicy(call); break;
+            case "CreateVirtualMFADevice": CreateVirtualMFADevice(call); break;
+            case "EnableMFADevice": EnableMFADevice(call); break;
+            case "ResyncMFADevice": ResyncMFADevice(call); break;
+            case "DeactivateMFADevice": DeactivateMFADevice(call); break;
+            case "DeleteVirtualMFADevice": DeleteVirtualMFADevice(call); break;
+            case "ListVirtualMFADevices": ListVirtualMFADevices(call); break;
+            case "ListMFADevices": ListMFADevices(call); break;
             default: throw QueryErrors.InvalidAction(call.Action, ApiVersion);
         }
     }
@@ -196,7 +214,9 @@ public sealed partial class IamService : IQueryService
         "PutGroupPolicy" or "DeleteGroupPolicy" or "PutRolePolicy" or "DeleteRolePolicy" or "DeleteRole" or
         "UpdateAssumeRolePolicy" or "TagRole" or "UntagRole" or "PutUserPermissionsBoundary" or "DeleteUserPermissionsBoundary" or
         "PutRolePermissionsBoundary" or "DeleteRolePermissionsBoundary" or "DeleteInstanceProfile" or "AddRoleToInstanceProfile" or
-        "RemoveRoleFromInstanceProfile" or "TagInstanceProfile" or "UntagInstanceProfile" or "UpdateRole" => false,
+        "RemoveRoleFromInstanceProfile" or "TagInstanceProfile" or "UntagInstanceProfile" or "UpdateRole" or
+        "UpdateLoginProfile" or "DeleteLoginProfile" or "UpdateAccountPasswordPolicy" or "DeleteAccountPasswordPolicy" or
+        "EnableMFADevice" or "ResyncMFADevice" or "DeactivateMFADevice" or "DeleteVirtualMFADevice" => false,
         _ => true,
     };
 

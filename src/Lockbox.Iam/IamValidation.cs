@@ -71,7 +71,8 @@ public static class IamValidation
                     m.TryGetProperty("min", out var min) ? min.GetInt64() : null,
                     m.TryGetProperty("max", out var max) ? max.GetInt64() : null,
                     m.TryGetProperty("pattern", out var p) ? p.GetString() : null,
-                    m.TryGetProperty("enum", out var e) ? [.. e.EnumerateArray().Select(x => x.GetString()!)] : null));
+                    m.TryGetProperty("enum", out var e) ? [.. e.EnumerateArray().Select(x => x.GetString()!)] : null,
+                    m.TryGetProperty("sensitive", out var s) && s.GetBoolean()));
             }
 
             operations[operation.Name] = [.. members];
@@ -92,8 +93,11 @@ public static class IamValidation
         private readonly string[]? _enum;
         private readonly string _wireName;
 
-        public Member(string name, string type, bool required, long? min, long? max, string? pattern, string[]? values)
+        private readonly bool _sensitive;
+
+        public Member(string name, string type, bool required, long? min, long? max, string? pattern, string[]? values, bool sensitive = false)
         {
+            _sensitive = sensitive;
             _name = name;
             _type = type;
             _required = required;
@@ -109,6 +113,9 @@ public static class IamValidation
                 _regex = new Regex("^(?:" + pattern + ")$", RegexOptions.ECMAScript | RegexOptions.CultureInvariant);
             }
         }
+
+        /// <summary>Sensitive members (passwords) are not echoed: "Value at 'password' …", as AWS's services do.</summary>
+        private string Shown(string value) => _sensitive ? "Value" : $"Value '{value}'";
 
         public string? Check(QueryRequest request)
         {
@@ -148,12 +155,12 @@ public static class IamValidation
 
                 if (_min is { } minValue && number < minValue)
                 {
-                    return $"Value '{value}' at '{_wireName}' failed to satisfy constraint: Member must have value greater than or equal to {minValue}";
+                    return $"{Shown(value)} at '{_wireName}' failed to satisfy constraint: Member must have value greater than or equal to {minValue}";
                 }
 
                 if (_max is { } maxValue && number > maxValue)
                 {
-                    return $"Value '{value}' at '{_wireName}' failed to satisfy constraint: Member must have value less than or equal to {maxValue}";
+                    return $"{Shown(value)} at '{_wireName}' failed to satisfy constraint: Member must have value less than or equal to {maxValue}";
                 }
 
                 return null;
@@ -167,22 +174,22 @@ public static class IamValidation
             var length = value.EnumerateRunes().Count();
             if (_min is { } min && length < min)
             {
-                return $"Value '{value}' at '{_wireName}' failed to satisfy constraint: Member must have length greater than or equal to {min}";
+                return $"{Shown(value)} at '{_wireName}' failed to satisfy constraint: Member must have length greater than or equal to {min}";
             }
 
             if (_max is { } max && length > max)
             {
-                return $"Value '{value}' at '{_wireName}' failed to satisfy constraint: Member must have length less than or equal to {max}";
+                return $"{Shown(value)} at '{_wireName}' failed to satisfy constraint: Member must have length less than or equal to {max}";
             }
 
             if (_regex is not null && !_regex.IsMatch(value))
             {
-                return $"Value '{value}' at '{_wireName}' failed to satisfy constraint: Member must satisfy regular expression pattern: {_pattern}";
+                return $"{Shown(value)} at '{_wireName}' failed to satisfy constraint: Member must satisfy regular expression pattern: {_pattern}";
             }
 
             if (_enum is not null && !_enum.Contains(value, StringComparer.Ordinal))
             {
-                return $"Value '{value}' at '{_wireName}' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", _enum)}]";
+                return $"{Shown(value)} at '{_wireName}' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", _enum)}]";
             }
 
             return null;

@@ -30,7 +30,7 @@ namespace Lockbox.Iam;
 ///   is rebuilt after a change to keys or users.
 /// - AWS managed policies come from <see cref="ManagedPolicyCatalog"/> and are never stored.
 /// </remarks>
-public sealed class IdentityStore : IAccessKeyStore
+public sealed partial class IdentityStore : IAccessKeyStore
 {
     /// <summary>The keyspace holding identity records (shared with the account bootstrap).</summary>
     public const string KeyspaceName = "iam";
@@ -241,6 +241,8 @@ public sealed class IdentityStore : IAccessKeyStore
             _state.AccessKeys[key.AccessKeyId] = key;
         }
 
+        LoadCredentials();
+
         RebuildAuthKeys();
         Interlocked.Increment(ref _version);
     }
@@ -279,6 +281,9 @@ public sealed class IdentityStore : IAccessKeyStore
         PolicyEntity policy => JsonSerializer.SerializeToUtf8Bytes(policy, IamEntityJsonContext.Default.PolicyEntity),
         InstanceProfileEntity profile => JsonSerializer.SerializeToUtf8Bytes(profile, IamEntityJsonContext.Default.InstanceProfileEntity),
         AccessKeyEntity key => JsonSerializer.SerializeToUtf8Bytes(key, IamEntityJsonContext.Default.AccessKeyEntity),
+        LoginProfileEntity profile => JsonSerializer.SerializeToUtf8Bytes(profile, IamEntityJsonContext.Default.LoginProfileEntity),
+        PasswordPolicyEntity policy => JsonSerializer.SerializeToUtf8Bytes(policy, IamEntityJsonContext.Default.PasswordPolicyEntity),
+        MfaDeviceEntity device => JsonSerializer.SerializeToUtf8Bytes(device, IamEntityJsonContext.Default.MfaDeviceEntity),
         _ => throw new ArgumentException("Not an IAM entity: " + entity.GetType(), nameof(entity)),
     };
 
@@ -337,6 +342,15 @@ public sealed class IdentityState
 
     /// <summary>Access keys by id.</summary>
     public Dictionary<string, AccessKeyEntity> AccessKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Login profiles by user id.</summary>
+    public Dictionary<string, LoginProfileEntity> LoginProfiles { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The account password policy, if one is set.</summary>
+    public PasswordPolicyEntity? PasswordPolicy { get; set; }
+
+    /// <summary>Virtual MFA devices by folded serial number.</summary>
+    public Dictionary<string, MfaDeviceEntity> MfaDevices { get; } = new(StringComparer.Ordinal);
 
     internal List<(string Key, object? Entity)> Changes { get; } = [];
 
@@ -407,6 +421,24 @@ public sealed class IdentityState
     /// <summary>Records the deletion of an access key.</summary>
     public void Delete(AccessKeyEntity key) => Changes.Add(("access-key/" + key.AccessKeyId, null));
 
+    /// <summary>Records a login profile to store.</summary>
+    public void Save(LoginProfileEntity profile) => Changes.Add(("login-profile/" + profile.UserId, profile));
+
+    /// <summary>Records the deletion of a login profile.</summary>
+    public void Delete(LoginProfileEntity profile) => Changes.Add(("login-profile/" + profile.UserId, null));
+
+    /// <summary>Records the password policy to store.</summary>
+    public void Save(PasswordPolicyEntity policy) => Changes.Add(("password-policy", policy));
+
+    /// <summary>Records the deletion of the password policy.</summary>
+    public void DeletePasswordPolicy() => Changes.Add(("password-policy", null));
+
+    /// <summary>Records a virtual MFA device to store.</summary>
+    public void Save(MfaDeviceEntity device) => Changes.Add(("mfa-device/" + device.Id, device));
+
+    /// <summary>Records the deletion of a virtual MFA device.</summary>
+    public void Delete(MfaDeviceEntity device) => Changes.Add(("mfa-device/" + device.Id, null));
+
     internal void Clear()
     {
         Users.Clear();
@@ -418,6 +450,9 @@ public sealed class IdentityState
         Policies.Clear();
         InstanceProfiles.Clear();
         AccessKeys.Clear();
+        LoginProfiles.Clear();
+        PasswordPolicy = null;
+        MfaDevices.Clear();
         Changes.Clear();
     }
 }

@@ -57,6 +57,8 @@ public sealed class IamServiceTests : IDisposable
         ("AccessKeyId", "AKIAAAAAAAAAAAAAAAAA"), ("Status", "Active"), ("Description", "d"),
         ("PermissionsBoundary", $"arn:aws:iam::{Account}:policy/p"), ("Tags.member.1.Key", "k"), ("Tags.member.1.Value", "v"),
         ("TagKeys.member.1", "k"),
+        ("Password", "Passw0rd!x"), ("VirtualMFADeviceName", "dev"), ("SerialNumber", $"arn:aws:iam::{Account}:mfa/dev"),
+        ("AuthenticationCode1", "123456"), ("AuthenticationCode2", "654321"),
     ];
 
     [Fact]

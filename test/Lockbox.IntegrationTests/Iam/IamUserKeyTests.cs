@@ -32,7 +32,7 @@ public sealed class IamUserKeyTests(LockboxServerFixture fixture)
     }
 
     [LockboxFact("IAM is Lockbox's own addition to the DynamoDB endpoint")]
-    public async Task A_new_users_key_authenticates_but_is_denied_until_policies_are_enforced()
+    public async Task A_new_users_key_authenticates_and_a_user_without_policies_is_denied()
     {
         var user = "sdk-" + Guid.NewGuid().ToString("N")[..10];
         var (status, created) = await CallAsync(fixture.AccessKey, fixture.SecretKey, ("Action", "CreateUser"), ("UserName", user));
