@@ -39,7 +39,7 @@ public sealed class TimeToLiveSweeper(TableCatalog catalog, ItemStore store, Tim
     public int BatchSize { get; init; } = 100;
 
     /// <summary>The largest share of wall-clock time a sweep spends working (the rest it sleeps); 1 = unpaced.</summary>
-    public double MaxDutyCycle { get; init; } = 0.2;
+    public double MaxDutyCycle { get; init; } = 0.1;
 
     /// <summary>Called after every committed chunk of an expiry-index build (tests interrupt builds with it).</summary>
     internal Action? AfterBuildChunk { get; set; }
