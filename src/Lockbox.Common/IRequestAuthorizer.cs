@@ -32,8 +32,7 @@ public sealed class RootOnlyAuthorizer : IRequestAuthorizer
             return;
         }
 
-        throw new AwsServiceException("com.amazon.coral.service", "AccessDeniedException",
-            $"User: {caller.Principal.Arn} is not authorized to perform: {request.Action} on resource: {request.ResourceArn} because no identity-based policy allows the {request.Action} action",
-            400, capitalizedMessageMember: true);
+        throw new AccessDeniedError(caller.Principal.Arn, request.Action, request.ResourceArn,
+            $"User: {caller.Principal.Arn} is not authorized to perform: {request.Action} on resource: {request.ResourceArn} because no identity-based policy allows the {request.Action} action");
     }
 }

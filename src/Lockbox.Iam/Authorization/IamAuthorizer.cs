@@ -68,9 +68,8 @@ public sealed class IamAuthorizer : IRequestAuthorizer
         DeniedLog(_logger, principalArn, request.Action, request.ResourceArn, record.Decision, record.PolicyType,
             decision.PolicyId is null ? "(no statement allows)" : decision.PolicyId + " statement " + (decision.Sid ?? "#" + decision.StatementIndex), null);
         Denied?.Invoke(record);
-        throw new AwsServiceException("com.amazon.coral.service", "AccessDeniedException",
-            AccessDeniedMessage.Format(principalArn, request.Action, request.ResourceArn, decision, includePolicyArn: true),
-            400, capitalizedMessageMember: true);
+        throw new AccessDeniedError(principalArn, request.Action, request.ResourceArn,
+            AccessDeniedMessage.Format(principalArn, request.Action, request.ResourceArn, decision, includePolicyArn: true));
     }
 
     /// <summary>Evaluates a non-root caller's request; exposed for tests and the simulator.</summary>
