@@ -2,6 +2,7 @@ using System.Net;
 using Lockbox.Common;
 using Lockbox.Host.Http;
 using Lockbox.Host.Identity;
+using Lockbox.Iam.Authorization;
 using Lockbox.Kms.Envelope;
 using Lockbox.Protocols;
 using Lockbox.Storage;
@@ -31,6 +32,7 @@ public sealed class LockboxServer : IAsyncDisposable
     private readonly MasterKey _masterKey;
     private readonly IReadOnlyList<IJsonService> _services;
     private readonly ILogger _logger;
+    private DenialJournal? _denials;
     private int _disposed;
 
     private LockboxServer(WebApplication app, IStorageEngine storage, MasterKey masterKey, IReadOnlyList<IJsonService> services,
@@ -75,6 +77,7 @@ public sealed class LockboxServer : IAsyncDisposable
         var masterKey = MasterKey.LoadOrCreate(dataDirectory);
         IStorageEngine? storage = null;
         IReadOnlyList<IJsonService> services = [];
+        DenialJournal? denials = null;
         try
         {
             storage = RocksDbStorageEngine.Open(Path.Combine(dataDirectory, "db"), new RocksDbStorageOptions());
@@ -83,6 +86,8 @@ public sealed class LockboxServer : IAsyncDisposable
             var resourcePolicies = new ResourcePolicyRegistry();
             var authorizer = new Lockbox.Iam.Authorization.IamAuthorizer(identity, resourcePolicies,
                 loggerFactory.CreateLogger("Lockbox.Iam.Authorization"));
+            denials = new DenialJournal(dataDirectory);
+            authorizer.Denied += denials.Record;
             var keys = new CompositeAccessKeyStore(new RootAccessKeyStore(account.AccountId, account.RootKeys), identity);
 
             var context = new ServiceCompositionContext
@@ -116,11 +121,16 @@ public sealed class LockboxServer : IAsyncDisposable
                 HostLog.Listening(logger, url);
             }
 
-            return new LockboxServer(app, storage, masterKey, services, account, options.Region, urls, logger);
+            return new LockboxServer(app, storage, masterKey, services, account, options.Region, urls, logger) { _denials = denials };
         }
         catch
         {
             await DisposeServicesAsync(services);
+            if (denials is not null)
+            {
+                await denials.DisposeAsync();
+            }
+
             storage?.Dispose();
             masterKey.Dispose();
             throw;
@@ -145,6 +155,11 @@ public sealed class LockboxServer : IAsyncDisposable
         {
             await _app.DisposeAsync();
             await DisposeServicesAsync(_services);
+            if (_denials is not null)
+            {
+                await _denials.DisposeAsync();
+            }
+
             _storage.Dispose();
             _masterKey.Dispose();
             HostLog.Stopped(_logger);
