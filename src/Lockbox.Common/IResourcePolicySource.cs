@@ -9,6 +9,12 @@ public interface IResourcePolicySource
 {
     /// <summary>The policy document (JSON) attached to <paramref name="resourceArn"/>, or null.</summary>
     string? GetResourcePolicy(string resourceArn);
+
+    /// <summary>
+    /// The tags of <paramref name="resourceArn"/> (the aws:ResourceTag/KEY condition keys), or null
+    /// when the service does not own the resource or it has none.
+    /// </summary>
+    IReadOnlyList<KeyValuePair<string, string>>? GetResourceTags(string resourceArn) => null;
 }
 
 /// <summary>
@@ -38,6 +44,20 @@ public sealed class ResourcePolicyRegistry : IResourcePolicySource
             if (source.GetResourcePolicy(resourceArn) is { } policy)
             {
                 return policy;
+            }
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<KeyValuePair<string, string>>? GetResourceTags(string resourceArn)
+    {
+        foreach (var source in _sources)
+        {
+            if (source.GetResourceTags(resourceArn) is { } tags)
+            {
+                return tags;
             }
         }
 

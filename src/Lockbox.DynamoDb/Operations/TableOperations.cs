@@ -84,10 +84,12 @@ internal sealed class TableOperations(TableCatalog catalog, ItemStore store, IRe
         var sse = ResolveSse(request.SSESpecification, caller);
         var tableName = request.TableName!;
         var arn = $"arn:aws:dynamodb:{caller.Region}:{caller.Principal.AccountId}:table/{tableName}";
-        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:CreateTable", arn));
-        if (tags.Count > 0)
+        // Tags given at creation are request tags of both actions (what tag-based ABAC policies test).
+        var tagKeys = tags.Count > 0 ? TagOperations.RequestTagKeys(tags) : null;
+        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:CreateTable", arn, tagKeys));
+        if (tagKeys is not null)
         {
-            authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:TagResource", arn));
+            authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:TagResource", arn, tagKeys));
         }
 
         // A policy given at creation needs PutResourcePolicy too (DynamoDB's documented rule).

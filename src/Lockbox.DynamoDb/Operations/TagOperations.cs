@@ -18,6 +18,21 @@ internal sealed class TagOperations(TableCatalog catalog, IRequestAuthorizer aut
 
     private const int MaxArnLength = 1283;
 
+    /// <summary>The condition keys of tags a request sets: aws:TagKeys and one aws:RequestTag/KEY per tag.</summary>
+    internal static Dictionary<string, IReadOnlyList<string>> RequestTagKeys(IReadOnlyList<TagDto> tags)
+    {
+        var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+        {
+            ["aws:TagKeys"] = tags.Select(t => t.Key!).ToList(),
+        };
+        foreach (var tag in tags)
+        {
+            keys["aws:RequestTag/" + tag.Key] = [tag.Value!];
+        }
+
+        return keys;
+    }
+
     public void TagResource(TagResourceRequest request, CallerContext caller, Utf8JsonWriter writer)
     {
         var arn = RequireArn(request.ResourceArn);
@@ -27,16 +42,7 @@ internal sealed class TagOperations(TableCatalog catalog, IRequestAuthorizer aut
         TagRules.CheckConstraints(request.Tags, "tags", errors);
         errors.ThrowIfAny();
 
-        var requestTags = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
-        {
-            ["aws:TagKeys"] = request.Tags!.Select(t => t.Key!).ToList(),
-        };
-        foreach (var tag in request.Tags!)
-        {
-            requestTags["aws:RequestTag/" + tag.Key] = [tag.Value!];
-        }
-
-        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:TagResource", ResourceOf(arn), requestTags));
+        authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:TagResource", ResourceOf(arn), RequestTagKeys(request.Tags!)));
         var tableName = ParseTableArn(arn);
         var tags = request.Tags!;
         if (tags.Count == 0)

@@ -3,9 +3,11 @@ using Lockbox.Common;
 namespace Lockbox.DynamoDb.Tables;
 
 /// <summary>
-/// DynamoDB's resource-based policies for the authorizer: a table ARN and its index ARNs
-/// (<c>table/T/index/I</c>) answer the table's policy, a stream ARN (<c>table/T/stream/LABEL</c>)
-/// answers that stream's policy; anything else (backups, other services, "*") has none.
+/// What the authorizer needs to know about DynamoDB resources. Resource-based policies: a table
+/// ARN and its index ARNs (<c>table/T/index/I</c>) answer the table's policy, a stream ARN
+/// (<c>table/T/stream/LABEL</c>) answers that stream's policy. Tags (aws:ResourceTag/KEY): a
+/// table, its indexes and its streams answer the table's tags, the resource types IAM's
+/// authorization data lists the key for. Anything else (backups, other services, "*") has neither.
 /// </summary>
 public sealed class TableResourcePolicies(TableCatalog catalog) : IResourcePolicySource
 {
@@ -14,21 +16,7 @@ public sealed class TableResourcePolicies(TableCatalog catalog) : IResourcePolic
     /// <inheritdoc />
     public string? GetResourcePolicy(string resourceArn)
     {
-        ArgumentNullException.ThrowIfNull(resourceArn);
-        if (!resourceArn.StartsWith(Prefix, StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/index/I | /stream/LABEL]
-        var parts = resourceArn[Prefix.Length..].Split(':', 3);
-        if (parts.Length != 3 || !parts[2].StartsWith("table/", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var path = parts[2]["table/".Length..].Split('/');
-        if (catalog.Find(parts[1], parts[0], path[0]) is not { } table)
+        if (Find(resourceArn, out var path) is not { } table)
         {
             return null;
         }
@@ -41,5 +29,36 @@ public sealed class TableResourcePolicies(TableCatalog catalog) : IResourcePolic
             3 when path[1] == "stream" => definition.StreamResourcePolicies.GetValueOrDefault(path[2])?.Document,
             _ => null,
         };
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<KeyValuePair<string, string>>? GetResourceTags(string resourceArn)
+    {
+        if (Find(resourceArn, out var path) is not { } table || path.Length is not (1 or 3) || table.Definition.Tags.Count == 0)
+        {
+            return null;
+        }
+
+        return [.. table.Definition.Tags.Select(t => new KeyValuePair<string, string>(t.Key!, t.Value ?? ""))];
+    }
+
+    private TableRuntime? Find(string resourceArn, out string[] path)
+    {
+        ArgumentNullException.ThrowIfNull(resourceArn);
+        path = [];
+        if (!resourceArn.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/index/I | /stream/LABEL]
+        var parts = resourceArn[Prefix.Length..].Split(':', 3);
+        if (parts.Length != 3 || !parts[2].StartsWith("table/", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        path = parts[2]["table/".Length..].Split('/');
+        return catalog.Find(parts[1], parts[0], path[0]);
     }
 }

@@ -97,6 +97,14 @@ public sealed class IamAuthorizer : IRequestAuthorizer
             context.Set("aws:UserAgent", agent);
         }
 
+        if (_resourcePolicies?.GetResourceTags(request.ResourceArn) is { } tags)
+        {
+            foreach (var (key, value) in tags)
+            {
+                context.Set("aws:ResourceTag/" + key, value);
+            }
+        }
+
         if (request.ConditionKeys is { } keys)
         {
             foreach (var (key, values) in keys)
