@@ -5,15 +5,18 @@ using Lockbox.Protocols;
 
 namespace Lockbox.DynamoDb.Tests;
 
-/// <summary>Calls a service in process as the account's root principal and returns the response body.</summary>
+/// <summary>Calls a service in process (as the account's root principal unless told otherwise) and returns the response body.</summary>
 internal static class ServiceCalls
 {
-    public static string Invoke(IJsonService service, string operation, string body)
+    /// <summary>An IAM user of the test account, for calls whose condition keys are only built for non-root callers.</summary>
+    public static readonly Principal User = new("123456789012", "arn:aws:iam::123456789012:user/tester", "AIDATESTUSER0000000", "AKIATESTUSER", IsRoot: false);
+
+    public static string Invoke(IJsonService service, string operation, string body, Principal? principal = null)
     {
         var caller = new CallerContext
         {
             RequestId = "test",
-            Principal = new Principal("123456789012", "arn:aws:iam::123456789012:root", "123456789012", "AKIATEST", IsRoot: true),
+            Principal = principal ?? new Principal("123456789012", "arn:aws:iam::123456789012:root", "123456789012", "AKIATEST", IsRoot: true),
             Region = "us-east-1",
             RequestTime = DateTimeOffset.UtcNow,
         };

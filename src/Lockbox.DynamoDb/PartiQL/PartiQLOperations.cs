@@ -55,7 +55,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
         }
 
         var action = PartiQLPlanner.PlanItemAction(table, statement);
-        authorizer.Authorize(caller, new AuthorizationRequest(action.IamAction, action.Resource));
+        authorizer.Authorize(caller, new AuthorizationRequest(action.IamAction, action.Resource, PartiQLConditionKeys.For(caller, action)));
         var outcome = ExecuteWrite(action, request.ReturnValuesOnConditionCheckFailure == "ALL_OLD");
 
         writer.WriteStartObject();
@@ -156,7 +156,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
             {
                 try
                 {
-                    authorizer.Authorize(caller, new AuthorizationRequest(action.IamAction, action.Resource));
+                    authorizer.Authorize(caller, new AuthorizationRequest(action.IamAction, action.Resource, PartiQLConditionKeys.For(caller, action)));
                     var units = 0.0;
                     if (action.Kind == ItemActionKind.Get)
                     {
@@ -387,7 +387,7 @@ internal sealed class PartiQLOperations(TableCatalog catalog, ItemStore store, I
         var filter = select.Where is null ? null : new ConditionExpression(select.Where);
         var (partitions, sortKey) = KeyPlan(target, select.Where);
         var token = request.NextToken is null ? null : DecodeToken(request.NextToken, target, partitions);
-        authorizer.Authorize(caller, new AuthorizationRequest(select.Action, target.ResourceArn));
+        authorizer.Authorize(caller, new AuthorizationRequest(select.Action, target.ResourceArn, PartiQLConditionKeys.ForSelect(caller, projection, partitions)));
 
         var items = new List<Dictionary<string, AttributeValue>>();
         long scannedBytes = 0;

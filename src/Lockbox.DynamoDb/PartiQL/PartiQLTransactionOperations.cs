@@ -30,13 +30,10 @@ internal sealed class PartiQLTransactionOperations(PartiQLOperations partiql, Tr
         }
 
         // Every statement is authorized with its own PartiQL action before anything is read or written.
-        var context = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
-        {
-            ["dynamodb:EnclosingOperation"] = ["ExecuteTransaction"],
-        };
         foreach (var action in actions)
         {
-            authorizer.Authorize(caller, new AuthorizationRequest(action.IamAction, action.Resource, context));
+            authorizer.Authorize(caller, new AuthorizationRequest(action.IamAction, action.Resource,
+                PartiQLConditionKeys.For(caller, action, "ExecuteTransaction")));
         }
 
         if (actions[0].Kind == ItemActionKind.Get)

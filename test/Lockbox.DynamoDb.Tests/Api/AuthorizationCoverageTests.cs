@@ -187,13 +187,13 @@ public sealed class AuthorizationCoverageTests : IDisposable
         var authorizer = new RefusingAuthorizer(allow: 3);
         using (var service = new DynamoDbService(_storage, _masterKey, authorizer, TimeProvider.System))
         {
-            var error = Assert.Throws<AwsServiceException>(() => Invoke(service, "ExecuteTransaction", """
+            var error = Assert.Throws<AwsServiceException>(() => ServiceCalls.Invoke(service, "ExecuteTransaction", """
                 {"TransactStatements":[
                   {"Statement":"INSERT INTO \"authz-table\" VALUE {'pk': 'a'}"},
                   {"Statement":"UPDATE \"authz-table\" SET v = 9 WHERE pk = 'k'"},
                   {"Statement":"EXISTS(SELECT * FROM \"authz-table\" WHERE pk = 's')"},
                   {"Statement":"DELETE FROM \"authz-table\" WHERE pk = ?","Parameters":[{"S":"d"}]}]}
-                """));
+                """, ServiceCalls.User));
             Assert.Equal("AccessDeniedException", error.ErrorCode);
         }
 
@@ -201,6 +201,7 @@ public sealed class AuthorizationCoverageTests : IDisposable
             authorizer.Seen.Select(r => r.Action));
         Assert.All(authorizer.Seen, r => Assert.Equal(TableArn, r.ResourceArn));
         Assert.All(authorizer.Seen, r => Assert.Equal("ExecuteTransaction", Assert.Single(r.ConditionKeys!["dynamodb:EnclosingOperation"])));
+        Assert.Equal(["a", "k", "s", "d"], authorizer.Seen.Select(r => Assert.Single(r.ConditionKeys!["dynamodb:LeadingKeys"])));
         Assert.Equal(before, Snapshot());
     }
 
