@@ -172,9 +172,15 @@ public sealed partial class IamService
             throw IamErrors.Validation("1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null");
         }
 
+        if (actions.FirstOrDefault(a => a.Length is < 3 or > 128) is { } badLength)
+        {
+            throw IamErrors.Validation($"1 validation error detected: Value '[{string.Join(", ", actions)}]' at 'actionNames' failed to satisfy constraint: " +
+                $"Member must satisfy constraint: [Member must have length {(badLength.Length < 3 ? "greater than or equal to 3" : "less than or equal to 128")}]");
+        }
+
         foreach (var action in actions)
         {
-            if (action.Length is < 3 or > 128 || action.Count(c => c == ':') != 1 || action.StartsWith(':') || action.EndsWith(':'))
+            if (action.Count(c => c == ':') != 1 || action.StartsWith(':') || action.EndsWith(':'))
             {
                 throw IamErrors.InvalidInput($"Invalid action name {action}: an action name is a service prefix and an operation, such as iam:CreateUser.");
             }

@@ -287,6 +287,10 @@ public sealed class SimulatorTests : IDisposable
         Assert.Contains("Syntax errors in policy.", malformed.ErrorMessage, StringComparison.Ordinal);
         Assert.Equal("InvalidInput", Fails("SimulateCustomPolicy", ("PolicyInputList.member.1", ReadPolicy), ("ActionNames.member.1", "dynamodb:*")).ErrorCode);
         Assert.Equal("InvalidInput", Fails("SimulateCustomPolicy", ("PolicyInputList.member.1", ReadPolicy), ("ActionNames.member.1", "GetItem")).ErrorCode);
+        var shortName = Fails("SimulateCustomPolicy", ("PolicyInputList.member.1", ReadPolicy), ("ActionNames.member.1", "s3"));
+        Assert.Equal("ValidationError", shortName.ErrorCode);
+        Assert.Equal("1 validation error detected: Value '[s3]' at 'actionNames' failed to satisfy constraint: Member must satisfy constraint: " +
+            "[Member must have length greater than or equal to 3]", shortName.ErrorMessage);
         Assert.Equal("InvalidInput", Fails("SimulateCustomPolicy", ("PolicyInputList.member.1", ReadPolicy), ("ActionNames.member.1", "s3:GetObject"), ("Marker", "bm9wZQ==")).ErrorCode);
         Assert.Equal("ValidationError", Fails("SimulateCustomPolicy", ("PolicyInputList.member.1", ReadPolicy), ("ActionNames.member.1", "s3:GetObject"), ("MaxItems", "0")).ErrorCode);
     }
