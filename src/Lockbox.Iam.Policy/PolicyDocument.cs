@@ -96,7 +96,18 @@ public sealed class PolicyStatement
 
     /// <summary>One entry per (operator, key) pair of the Condition block, in document order.</summary>
     public IReadOnlyList<PolicyCondition> Conditions { get; }
+
+    /// <summary>Where the statement's object starts in the document text: its opening brace (1-based line and column).</summary>
+    public PolicyPosition StartPosition { get; internal init; }
+
+    /// <summary>Where the statement's object ends in the document text: its closing brace (1-based line and column).</summary>
+    public PolicyPosition EndPosition { get; internal init; }
 }
+
+/// <summary>A place in a policy document's text (the simulator's Position): 1-based line and column, columns counted in characters.</summary>
+/// <param name="Line">1-based line.</param>
+/// <param name="Column">1-based column.</param>
+public readonly record struct PolicyPosition(int Line, int Column);
 
 /// <summary>
 /// A Principal (or NotPrincipal) element: either <c>"*"</c> or a map of principal types

@@ -86,7 +86,11 @@ public sealed class PolicySet
 /// <param name="Sid">The statement's Sid, if any.</param>
 /// <param name="StatementIndex">The statement's position in its document.</param>
 /// <param name="Effect">Allow or Deny.</param>
-public sealed record MatchedStatement(PolicyType PolicyType, string PolicyId, string? Sid, int StatementIndex, PolicyEffect Effect);
+/// <param name="StartPosition">The statement's opening brace in the policy text.</param>
+/// <param name="EndPosition">The statement's closing brace in the policy text.</param>
+/// <param name="Policy">The policy the statement belongs to.</param>
+public sealed record MatchedStatement(PolicyType PolicyType, string PolicyId, string? Sid, int StatementIndex, PolicyEffect Effect,
+    PolicyPosition StartPosition = default, PolicyPosition EndPosition = default, CompiledPolicy? Policy = null);
 
 /// <summary>
 /// Optional detail collected during an evaluation, for the policy simulator: every statement that
@@ -103,6 +107,24 @@ public sealed class EvaluationTrace
 
     /// <summary>Context keys referenced by statements whose action and resource matched, absent from the request.</summary>
     public List<string> MissingContextValues { get; } = [];
+
+    /// <summary>
+    /// How the identity-based policies alone decided: allowed (some statement allowed, none denied),
+    /// explicitDeny, or implicitDeny (no statement applied). The simulator's EvalDecisionDetails.
+    /// </summary>
+    public EvaluationDecision IdentityDecision { get; internal set; } = EvaluationDecision.ImplicitDeny;
+
+    /// <summary>How the resource-based policy alone decided; null when the request had none.</summary>
+    public EvaluationDecision? ResourceDecision { get; internal set; }
+
+    /// <summary>
+    /// Whether the permissions boundary allowed the request (an applicable Allow and no Deny); null
+    /// when no boundary was in force. The simulator's PermissionsBoundaryDecisionDetail.
+    /// </summary>
+    public bool? AllowedByPermissionsBoundary { get; internal set; }
+
+    internal static EvaluationDecision DecisionOf(bool denied, bool allowed) =>
+        denied ? EvaluationDecision.ExplicitDeny : allowed ? EvaluationDecision.Allowed : EvaluationDecision.ImplicitDeny;
 
     internal void Missing(string key)
     {
@@ -149,6 +171,7 @@ public static class PolicyEvaluator
         AuthorizationDecision? deny = null;
 
         var identityAllow = false;
+        var identityDeny = false;
         var identity = policies.IdentityPolicies;
         for (var i = 0; i < identity.Count; i++)
         {
@@ -163,12 +186,23 @@ public static class PolicyEvaluator
             }
 
             identityAllow |= outcome == Outcome.Allow;
+            identityDeny |= outcome == Outcome.Deny;
+        }
+
+        if (trace is not null)
+        {
+            trace.IdentityDecision = EvaluationTrace.DecisionOf(identityDeny, identityAllow);
         }
 
         var resourceAllow = PrincipalMatch.None;
         if (policies.ResourcePolicy is { } resourcePolicy)
         {
             var outcome = EvaluatePolicy(resourcePolicy, PolicyType.ResourceBased, context, trace, out var denied, out resourceAllow);
+            if (trace is not null)
+            {
+                trace.ResourceDecision = EvaluationTrace.DecisionOf(outcome == Outcome.Deny, outcome == Outcome.Allow);
+            }
+
             if (outcome == Outcome.Deny)
             {
                 deny ??= DenyBy(PolicyType.ResourceBased, resourcePolicy, denied!);
@@ -183,6 +217,11 @@ public static class PolicyEvaluator
         if (policies.PermissionsBoundary is { } boundary)
         {
             var outcome = EvaluatePolicy(boundary, PolicyType.PermissionsBoundary, context, trace, out var denied, out _);
+            if (trace is not null)
+            {
+                trace.AllowedByPermissionsBoundary = outcome == Outcome.Allow;
+            }
+
             if (outcome == Outcome.Deny)
             {
                 deny ??= DenyBy(PolicyType.PermissionsBoundary, boundary, denied!);
@@ -309,7 +348,8 @@ public static class PolicyEvaluator
                 continue;
             }
 
-            trace?.MatchedStatements.Add(new MatchedStatement(type, policy.PolicyId, statement.Source.Sid, statement.Source.Index, statement.Effect));
+            trace?.MatchedStatements.Add(new MatchedStatement(type, policy.PolicyId, statement.Source.Sid, statement.Source.Index, statement.Effect,
+                statement.Source.StartPosition, statement.Source.EndPosition, policy));
             if (statement.Effect == PolicyEffect.Deny)
             {
                 denied ??= statement;

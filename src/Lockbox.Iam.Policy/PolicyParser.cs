@@ -76,8 +76,95 @@ public static class PolicyParser
 
         using (document)
         {
-            return Validate(ReadSyntax(document.RootElement, kind), kind, requireVersion2012);
+            return Validate(ReadSyntax(document.RootElement, kind), kind, requireVersion2012, json);
         }
+    }
+
+    /// <summary>
+    /// The opening and closing brace of every statement object, in document order, as 1-based
+    /// line/column positions of <paramref name="json"/> (already known to be valid JSON).
+    /// </summary>
+    private static List<(PolicyPosition Start, PolicyPosition End)> StatementPositions(string json)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(json);
+        var offsets = new List<(long Start, long End)>();
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64 });
+        var statementDepth = -1;
+        long start = -1;
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName when reader.CurrentDepth == 1 && reader.ValueTextEquals("Statement"u8):
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        statementDepth = 1;
+                        start = reader.TokenStartIndex;
+                    }
+                    else if (reader.TokenType == JsonTokenType.StartArray)
+                    {
+                        statementDepth = 2;
+                    }
+
+                    break;
+                case JsonTokenType.StartObject when reader.CurrentDepth == statementDepth && statementDepth == 2:
+                    start = reader.TokenStartIndex;
+                    break;
+                case JsonTokenType.EndObject when reader.CurrentDepth == statementDepth && start >= 0:
+                    offsets.Add((start, reader.TokenStartIndex));
+                    start = -1;
+                    if (statementDepth == 1)
+                    {
+                        statementDepth = -1;
+                    }
+
+                    break;
+                case JsonTokenType.EndArray when reader.CurrentDepth == 1 && statementDepth == 2:
+                    statementDepth = -1;
+                    break;
+            }
+        }
+
+        // Byte offsets to line/column: columns count characters (UTF-8 continuation bytes do not start one).
+        var positions = new List<(PolicyPosition, PolicyPosition)>(offsets.Count);
+        int line = 1, column = 1, next = 0;
+        long index = 0;
+        PolicyPosition pending = default;
+        var wantEnd = false;
+        while (next < offsets.Count && index < bytes.Length)
+        {
+            var target = wantEnd ? offsets[next].End : offsets[next].Start;
+            if (index == target)
+            {
+                var here = new PolicyPosition(line, column);
+                if (wantEnd)
+                {
+                    positions.Add((pending, here));
+                    next++;
+                }
+                else
+                {
+                    pending = here;
+                }
+
+                wantEnd = !wantEnd;
+                continue;
+            }
+
+            var b = bytes[index++];
+            if (b == (byte)'\n')
+            {
+                line++;
+                column = 1;
+            }
+            else if ((b & 0xC0) != 0x80)
+            {
+                column++;
+            }
+        }
+
+        return positions;
     }
 
     /// <summary>Like <see cref="Parse"/>, reporting the error message instead of throwing.</summary>
@@ -406,7 +493,7 @@ public static class PolicyParser
 
     // ---- Stage 2: semantics ----
 
-    private static PolicyDocument Validate(RawDocument raw, PolicyKind kind, bool requireVersion2012)
+    private static PolicyDocument Validate(RawDocument raw, PolicyKind kind, bool requireVersion2012, string json)
     {
         foreach (var s in raw.Statements)
         {
@@ -557,11 +644,17 @@ public static class PolicyParser
         }
 
         var statements = new PolicyStatement[raw.Statements.Count];
+        var positions = StatementPositions(json);
         for (var i = 0; i < statements.Length; i++)
         {
             var s = raw.Statements[i];
+            var (start, end) = i < positions.Count ? positions[i] : default;
             statements[i] = new PolicyStatement(i, s.Sid, s.Effect == "Allow" ? PolicyEffect.Allow : PolicyEffect.Deny,
-                s.Principal, s.IsNotPrincipal, s.Actions!, s.IsNotAction, s.Resources, s.IsNotResource, s.Conditions);
+                s.Principal, s.IsNotPrincipal, s.Actions!, s.IsNotAction, s.Resources, s.IsNotResource, s.Conditions)
+            {
+                StartPosition = start,
+                EndPosition = end,
+            };
         }
 
         return new PolicyDocument(raw.Version == "2012-10-17" ? PolicyVersion.V2012_10_17 : PolicyVersion.V2008_10_17,

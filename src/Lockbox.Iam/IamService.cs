@@ -62,6 +62,7 @@ public sealed partial class IamService : IQueryService
         "UpdateAccountPasswordPolicy", "GetAccountPasswordPolicy", "DeleteAccountPasswordPolicy",
         "CreateVirtualMFADevice", "EnableMFADevice", "ResyncMFADevice", "DeactivateMFADevice", "DeleteVirtualMFADevice",
         "ListVirtualMFADevices", "ListMFADevices",
+        "SimulatePrincipalPolicy", "SimulateCustomPolicy", "GetContextKeysForPrincipalPolicy", "GetContextKeysForCustomPolicy",
     ];
 
     private static readonly HashSet<string> s_operations = new(Operations, StringComparer.Ordinal);
@@ -200,6 +201,10 @@ public sealed partial class IamService : IQueryService
             case "DeleteVirtualMFADevice": DeleteVirtualMFADevice(call); break;
             case "ListVirtualMFADevices": ListVirtualMFADevices(call); break;
             case "ListMFADevices": ListMFADevices(call); break;
+            case "SimulatePrincipalPolicy": SimulatePrincipalPolicy(call); break;
+            case "SimulateCustomPolicy": SimulateCustomPolicy(call); break;
+            case "GetContextKeysForPrincipalPolicy": GetContextKeysForPrincipalPolicy(call); break;
+            case "GetContextKeysForCustomPolicy": GetContextKeysForCustomPolicy(call); break;
             default: throw QueryErrors.InvalidAction(call.Action, ApiVersion);
         }
     }

@@ -59,6 +59,8 @@ public sealed class IamServiceTests : IDisposable
         ("TagKeys.member.1", "k"),
         ("Password", "Passw0rd!x"), ("VirtualMFADeviceName", "dev"), ("SerialNumber", $"arn:aws:iam::{Account}:mfa/dev"),
         ("AuthenticationCode1", "123456"), ("AuthenticationCode2", "654321"),
+        ("PolicySourceArn", $"arn:aws:iam::{Account}:user/alice"), ("ActionNames.member.1", "dynamodb:GetItem"),
+        ("PolicyInputList.member.1", """{"Version":"2012-10-17","Statement":[]}"""),
     ];
 
     [Fact]

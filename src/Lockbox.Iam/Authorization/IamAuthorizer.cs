@@ -14,7 +14,7 @@ namespace Lockbox.Iam.Authorization;
 /// with its reason (which policy type lacked an allow, or which policy and statement denied) and
 /// thrown as AccessDeniedException in AWS's wording; the query protocol maps it to AccessDenied 403.
 /// </summary>
-public sealed class IamAuthorizer : IRequestAuthorizer
+public sealed partial class IamAuthorizer : IRequestAuthorizer
 {
     private static readonly Action<ILogger, string, string, string, string, string, string, Exception?> DeniedLog =
         LoggerMessage.Define<string, string, string, string, string, string>(LogLevel.Warning, new EventId(4001, "AccessDenied"),
