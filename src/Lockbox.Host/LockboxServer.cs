@@ -29,14 +29,16 @@ public sealed class LockboxServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly IStorageEngine _storage;
     private readonly MasterKey _masterKey;
+    private readonly Lockbox.Iam.Sts.SessionTokenCodec _sessionTokens;
     private readonly IReadOnlyList<IJsonService> _services;
     private readonly ILogger _logger;
     private int _disposed;
 
     private LockboxServer(WebApplication app, IStorageEngine storage, MasterKey masterKey, IReadOnlyList<IJsonService> services,
-        AccountBootstrapResult account, string region, IReadOnlyList<string> urls, ILogger logger)
+        AccountBootstrapResult account, string region, IReadOnlyList<string> urls, ILogger logger, Lockbox.Iam.Sts.SessionTokenCodec sessionTokens)
     {
         _app = app;
+        _sessionTokens = sessionTokens;
         _storage = storage;
         _masterKey = masterKey;
         _services = services;
@@ -74,6 +76,7 @@ public sealed class LockboxServer : IAsyncDisposable
 
         var masterKey = MasterKey.LoadOrCreate(dataDirectory);
         IStorageEngine? storage = null;
+        Lockbox.Iam.Sts.SessionTokenCodec? sessionTokens = null;
         IReadOnlyList<IJsonService> services = [];
         try
         {
@@ -84,6 +87,7 @@ public sealed class LockboxServer : IAsyncDisposable
             var authorizer = new Lockbox.Iam.Authorization.IamAuthorizer(identity, resourcePolicies,
                 loggerFactory.CreateLogger("Lockbox.Iam.Authorization"));
             var keys = new CompositeAccessKeyStore(new RootAccessKeyStore(account.AccountId, account.RootKeys), identity);
+            sessionTokens = new Lockbox.Iam.Sts.SessionTokenCodec(masterKey);
 
             var context = new ServiceCompositionContext
             {
@@ -100,13 +104,15 @@ public sealed class LockboxServer : IAsyncDisposable
                 DynamoDbBurstSeconds = options.DynamoDbBurstSeconds,
                 TimeToLiveChangeCooldown = options.TimeToLiveChangeCooldown,
                 Identity = identity,
+                SessionTokens = sessionTokens,
             };
             services = (options.ServiceFactory ?? ServiceComposition.CreateJsonServices)(context);
             HostLog.Services(logger, services.Count, string.Join(", ", services.Select(s => s.TargetPrefix)));
 
             var queryServices = ServiceComposition.CreateQueryServices(context);
             var pipeline = new RequestPipeline(services, keys, options.Region, options.MaxRequestBodyBytes, options.Time,
-                loggerFactory.CreateLogger("Lockbox.Host.Requests"), queryServices, identity);
+                loggerFactory.CreateLogger("Lockbox.Host.Requests"), queryServices, identity,
+                new Lockbox.Iam.Sts.SessionCredentialResolver(sessionTokens));
             var app = BuildWebApplication(options, loggerFactory, pipeline);
             await app.StartAsync(cancellationToken);
 
@@ -116,12 +122,13 @@ public sealed class LockboxServer : IAsyncDisposable
                 HostLog.Listening(logger, url);
             }
 
-            return new LockboxServer(app, storage, masterKey, services, account, options.Region, urls, logger);
+            return new LockboxServer(app, storage, masterKey, services, account, options.Region, urls, logger, sessionTokens);
         }
         catch
         {
             await DisposeServicesAsync(services);
             storage?.Dispose();
+            sessionTokens?.Dispose();
             masterKey.Dispose();
             throw;
         }
@@ -146,6 +153,7 @@ public sealed class LockboxServer : IAsyncDisposable
             await _app.DisposeAsync();
             await DisposeServicesAsync(_services);
             _storage.Dispose();
+            _sessionTokens.Dispose();
             _masterKey.Dispose();
             HostLog.Stopped(_logger);
         }
