@@ -252,6 +252,33 @@ public sealed partial class StsServiceTests : IDisposable
     }
 
     [Fact]
+    public void AssumeRole_with_an_MFA_code_satisfies_a_trust_policy_requiring_MFA()
+    {
+        Iam("CreateUser", ("UserName", "dave"));
+        Iam("CreateRole", ("RoleName", "admin"), ("AssumeRolePolicyDocument", $$"""
+            {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::{{Account}}:user/dave"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"} } }]}
+            """));
+        var xml = Iam("CreateVirtualMFADevice", ("VirtualMFADeviceName", "dave-phone"));
+        var seed = Base32(Encoding.ASCII.GetString(Convert.FromBase64String(Element(xml, "Base32StringSeed"))));
+        var serial = Element(xml, "SerialNumber");
+        var step = _clock.Now.ToUnixTimeSeconds() / 30;
+        Iam("EnableMFADevice", ("UserName", "dave"), ("SerialNumber", serial), ("AuthenticationCode1", Totp(seed, step - 1)),
+            ("AuthenticationCode2", Totp(seed, step)));
+        var sts = new StsService(_issuer, _authorizer);
+        (string, string)[] assume = [("RoleArn", $"arn:aws:iam::{Account}:role/admin"), ("RoleSessionName", "dave")];
+
+        var denied = Assert.Throws<AccessDeniedError>(() => Invoke(sts, "AssumeRole", User("dave"), assume));
+        Assert.Equal("sts:AssumeRole", denied.Action);
+        var wrong = Assert.Throws<AwsServiceException>(() => Invoke(sts, "AssumeRole", User("dave"),
+            [.. assume, ("SerialNumber", serial), ("TokenCode", "000000")]));
+        Assert.Equal("AccessDenied", wrong.ErrorCode);
+
+        var session = Session(Invoke(sts, "AssumeRole", User("dave"), [.. assume, ("SerialNumber", serial), ("TokenCode", Totp(seed, step + 1))]));
+        Assert.True(session.Principal.Session!.MfaPresent);
+        Assert.Equal(_clock.Now, session.Principal.Session.MfaAuthTime);
+    }
+
+    [Fact]
     public void Denials_carry_an_encoded_message_that_DecodeAuthorizationMessage_reads()
     {
         Iam("CreateUser", ("UserName", "carol"));
