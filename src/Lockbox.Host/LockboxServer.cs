@@ -30,15 +30,17 @@ public sealed class LockboxServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly IStorageEngine _storage;
     private readonly MasterKey _masterKey;
+    private readonly Lockbox.Iam.Sts.SessionTokenCodec _sessionTokens;
     private readonly IReadOnlyList<IJsonService> _services;
     private readonly ILogger _logger;
     private DenialJournal? _denials;
     private int _disposed;
 
     private LockboxServer(WebApplication app, IStorageEngine storage, MasterKey masterKey, IReadOnlyList<IJsonService> services,
-        AccountBootstrapResult account, string region, IReadOnlyList<string> urls, ILogger logger)
+        AccountBootstrapResult account, string region, IReadOnlyList<string> urls, ILogger logger, Lockbox.Iam.Sts.SessionTokenCodec sessionTokens)
     {
         _app = app;
+        _sessionTokens = sessionTokens;
         _storage = storage;
         _masterKey = masterKey;
         _services = services;
@@ -76,6 +78,7 @@ public sealed class LockboxServer : IAsyncDisposable
 
         var masterKey = MasterKey.LoadOrCreate(dataDirectory);
         IStorageEngine? storage = null;
+        Lockbox.Iam.Sts.SessionTokenCodec? sessionTokens = null;
         IReadOnlyList<IJsonService> services = [];
         DenialJournal? denials = null;
         try
@@ -84,8 +87,9 @@ public sealed class LockboxServer : IAsyncDisposable
             var account = AccountBootstrap.Run(storage, masterKey, dataDirectory, options, logger);
             var identity = Lockbox.Iam.IdentityStore.Open(storage, masterKey, account.AccountId);
             var resourcePolicies = new ResourcePolicyRegistry();
+            sessionTokens = new Lockbox.Iam.Sts.SessionTokenCodec(masterKey);
             var authorizer = new Lockbox.Iam.Authorization.IamAuthorizer(identity, resourcePolicies,
-                loggerFactory.CreateLogger("Lockbox.Iam.Authorization"));
+                loggerFactory.CreateLogger("Lockbox.Iam.Authorization"), sessionTokens.Messages);
             denials = new DenialJournal(dataDirectory);
             authorizer.Denied += denials.Record;
             var keys = new CompositeAccessKeyStore(new RootAccessKeyStore(account.AccountId, account.RootKeys), identity);
@@ -105,13 +109,15 @@ public sealed class LockboxServer : IAsyncDisposable
                 DynamoDbBurstSeconds = options.DynamoDbBurstSeconds,
                 TimeToLiveChangeCooldown = options.TimeToLiveChangeCooldown,
                 Identity = identity,
+                SessionTokens = sessionTokens,
             };
             services = (options.ServiceFactory ?? ServiceComposition.CreateJsonServices)(context);
             HostLog.Services(logger, services.Count, string.Join(", ", services.Select(s => s.TargetPrefix)));
 
             var queryServices = ServiceComposition.CreateQueryServices(context);
             var pipeline = new RequestPipeline(services, keys, options.Region, options.MaxRequestBodyBytes, options.Time,
-                loggerFactory.CreateLogger("Lockbox.Host.Requests"), queryServices, identity);
+                loggerFactory.CreateLogger("Lockbox.Host.Requests"), queryServices, identity,
+                new Lockbox.Iam.Sts.SessionCredentialResolver(sessionTokens));
             var app = BuildWebApplication(options, loggerFactory, pipeline);
             await app.StartAsync(cancellationToken);
 
@@ -121,7 +127,7 @@ public sealed class LockboxServer : IAsyncDisposable
                 HostLog.Listening(logger, url);
             }
 
-            return new LockboxServer(app, storage, masterKey, services, account, options.Region, urls, logger) { _denials = denials };
+            return new LockboxServer(app, storage, masterKey, services, account, options.Region, urls, logger, sessionTokens) { _denials = denials };
         }
         catch
         {
@@ -132,6 +138,7 @@ public sealed class LockboxServer : IAsyncDisposable
             }
 
             storage?.Dispose();
+            sessionTokens?.Dispose();
             masterKey.Dispose();
             throw;
         }
@@ -161,6 +168,7 @@ public sealed class LockboxServer : IAsyncDisposable
             }
 
             _storage.Dispose();
+            _sessionTokens.Dispose();
             _masterKey.Dispose();
             HostLog.Stopped(_logger);
         }

@@ -42,12 +42,16 @@ public static class ServiceComposition
     }
 
     /// <summary>
-    /// Creates the awsQuery services (IAM), routed by the SigV4 credential scope's service name.
+    /// Creates the awsQuery services (IAM, STS), routed by the SigV4 credential scope's service name.
     /// Policy documents are checked by the policy engine's grammar (<see cref="PolicyEngineValidator"/>).
     /// </summary>
     public static IReadOnlyList<IQueryService> CreateQueryServices(ServiceCompositionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return [new IamService(context.Identity, context.Authorizer, new PolicyEngineValidator(), context.Time)];
+        return
+        [
+            new IamService(context.Identity, context.Authorizer, new PolicyEngineValidator(), context.Time),
+            new Lockbox.Iam.Sts.StsService(context.Sts, context.Authorizer),
+        ];
     }
 }

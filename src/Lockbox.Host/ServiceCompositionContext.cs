@@ -44,6 +44,17 @@ public sealed class ServiceCompositionContext
     /// <summary>The account's IAM identities (users, groups, roles, policies, access keys); owned by the server.</summary>
     public required Lockbox.Iam.IdentityStore Identity { get; init; }
 
+    /// <summary>Seals and opens STS session tokens (keys derived from the master key); owned by the server.</summary>
+    public required Lockbox.Iam.Sts.SessionTokenCodec SessionTokens { get; init; }
+
+    /// <summary>
+    /// The STS issuer (role sessions, user sessions). It is also the <see cref="Lockbox.Iam.Sts.IRoleCredentialIssuer"/>
+    /// services such as EC2's instance metadata use to obtain an instance profile role's credentials.
+    /// </summary>
+    public Lockbox.Iam.Sts.StsIssuer Sts => _sts ??= new Lockbox.Iam.Sts.StsIssuer(Identity, SessionTokens, Time);
+
+    private Lockbox.Iam.Sts.StsIssuer? _sts;
+
     /// <summary>The data directory (services may keep files below it).</summary>
     public required string DataDirectory { get; init; }
 }

@@ -13,9 +13,8 @@ public sealed partial class IamAuthorizer
     /// The effective policies of the IAM entity <paramref name="entityArn"/> names, or null when
     /// the store has no such entity. A user goes through <see cref="Resolve"/> (its groups'
     /// policies, its boundary and its principal keys included, from the per-user cache); a group
-    /// brings its own inline and attached policies; a role its inline and attached policies and its
-    /// boundary (<see cref="BuildRole"/> — to be folded into <see cref="Resolve"/> when role
-    /// sessions are resolved there).
+    /// brings its own inline and attached policies; a role is evaluated as a session of
+    /// it would be (<see cref="SimulatedRoleSession"/>).
     /// </summary>
     internal EffectivePolicies? ResolveEntity(string entityArn, string kind, string name)
     {
@@ -29,7 +28,7 @@ public sealed partial class IamAuthorizer
                 case "group" when state.Groups.TryGetValue(folded, out var group) && state.GroupArn(group) == entityArn:
                     return BuildEntity(state, group, "group", group.Name, boundaryArn: null, new PrincipalInfo(entityArn, state.AccountId, PrincipalKind.User), []);
                 case "role" when state.Roles.TryGetValue(folded, out var role) && state.RoleArn(role) == entityArn:
-                    return BuildRole(state, role);
+                    return (role.Id, state.AccountId);
                 default:
                     return null;
             }
@@ -39,32 +38,41 @@ public sealed partial class IamAuthorizer
         {
             Lockbox.Common.Principal user => Resolve(user),
             EffectivePolicies built => built,
+            ValueTuple<string, string> role => SimulatedRoleSession(role.Item1, entityArn, role.Item2),
             _ => null,
         };
     }
 
     /// <summary>
-    /// A role's own policies, as a session of it would carry them (the caller is the role; a
-    /// resource policy naming the role matches as the session's source).
+    /// A role's policies exactly as a session of it is evaluated (<see cref="BuildRoleSession"/>,
+    /// the path real role sessions take): its inline and attached policies, its boundary, its tags
+    /// as principal tags. The session-only keys (aws:MultiFactorAuthPresent, aws:TokenIssueTime)
+    /// are left out, so a policy testing them reports them in MissingContextValues unless the
+    /// simulation's ContextEntries supply them.
     /// </summary>
-    private EffectivePolicies BuildRole(IdentityState state, RoleEntity role)
+    private EffectivePolicies SimulatedRoleSession(string roleId, string roleArn, string accountId)
     {
-        var arn = state.RoleArn(role);
-        var keys = new List<KeyValuePair<string, string[]>>
+        var now = DateTimeOffset.UtcNow;
+        var session = new Lockbox.Common.SessionInfo
         {
-            new("aws:PrincipalArn", [arn]),
-            new("aws:PrincipalAccount", [state.AccountId]),
-            new("aws:PrincipalType", ["AssumedRole"]),
-            new("aws:PrincipalIsAWSService", ["false"]),
+            Kind = Lockbox.Common.SessionKind.RoleSession,
+            IssuedAt = now,
+            Expiration = now.AddHours(1),
+            RoleId = roleId,
+            RoleArn = roleArn,
         };
-        foreach (var tag in role.Tags)
+        var principal = new Lockbox.Common.Principal(accountId, roleArn, roleId, "", IsRoot: false) { Session = session };
+        var built = BuildRoleSession(principal, session);
+        return new EffectivePolicies
         {
-            keys.Add(new("aws:PrincipalTag/" + tag.Key, [tag.Value]));
-        }
-
-        return BuildEntity(state, role, "role", role.Name, role.PermissionsBoundary,
-            new PrincipalInfo(arn, state.AccountId, PrincipalKind.AssumedRole, SourceArn: arn), [.. keys]);
+            Version = built.Version,
+            Principal = built.Principal,
+            Policies = built.Policies,
+            PrincipalKeys = [.. built.PrincipalKeys.Where(k => !SessionOnlyKeys.Contains(k.Key))],
+        };
     }
+
+    private static readonly HashSet<string> SessionOnlyKeys = new(StringComparer.OrdinalIgnoreCase) { "aws:MultiFactorAuthPresent", "aws:TokenIssueTime" };
 
     private EffectivePolicies BuildEntity(IdentityState state, PrincipalEntity entity, string kind, string name, string? boundaryArn,
         PrincipalInfo info, KeyValuePair<string, string[]>[] keys)
