@@ -4,6 +4,7 @@ using Lockbox.Host.Http;
 using Lockbox.Host.Identity;
 using Lockbox.Kms.Envelope;
 using Lockbox.Protocols;
+using Lockbox.Protocols.Query;
 using Lockbox.Storage;
 using Lockbox.Storage.RocksDb;
 using Microsoft.AspNetCore.Builder;
@@ -30,12 +31,14 @@ public sealed class LockboxServer : IAsyncDisposable
     private readonly IStorageEngine _storage;
     private readonly MasterKey _masterKey;
     private readonly IReadOnlyList<IJsonService> _services;
+    private readonly IReadOnlyList<IQueryService> _queryServices;
     private readonly ILogger _logger;
     private int _disposed;
 
     private LockboxServer(WebApplication app, IStorageEngine storage, MasterKey masterKey, IReadOnlyList<IJsonService> services,
-        AccountBootstrapResult account, string region, IReadOnlyList<string> urls, ILogger logger)
+        IReadOnlyList<IQueryService> queryServices, AccountBootstrapResult account, string region, IReadOnlyList<string> urls, ILogger logger)
     {
+        _queryServices = queryServices;
         _app = app;
         _storage = storage;
         _masterKey = masterKey;
@@ -75,6 +78,7 @@ public sealed class LockboxServer : IAsyncDisposable
         var masterKey = MasterKey.LoadOrCreate(dataDirectory);
         IStorageEngine? storage = null;
         IReadOnlyList<IJsonService> services = [];
+        IReadOnlyList<IQueryService> queryServices = [];
         try
         {
             storage = RocksDbStorageEngine.Open(Path.Combine(dataDirectory, "db"), new RocksDbStorageOptions());
@@ -100,11 +104,12 @@ public sealed class LockboxServer : IAsyncDisposable
                 DynamoDbBurstSeconds = options.DynamoDbBurstSeconds,
                 TimeToLiveChangeCooldown = options.TimeToLiveChangeCooldown,
                 Identity = identity,
+                Ec2 = options.Ec2,
             };
             services = (options.ServiceFactory ?? ServiceComposition.CreateJsonServices)(context);
             HostLog.Services(logger, services.Count, string.Join(", ", services.Select(s => s.TargetPrefix)));
 
-            var queryServices = ServiceComposition.CreateQueryServices(context);
+            queryServices = ServiceComposition.CreateQueryServices(context);
             var pipeline = new RequestPipeline(services, keys, options.Region, options.MaxRequestBodyBytes, options.Time,
                 loggerFactory.CreateLogger("Lockbox.Host.Requests"), queryServices, identity);
             var app = BuildWebApplication(options, loggerFactory, pipeline);
@@ -116,10 +121,11 @@ public sealed class LockboxServer : IAsyncDisposable
                 HostLog.Listening(logger, url);
             }
 
-            return new LockboxServer(app, storage, masterKey, services, account, options.Region, urls, logger);
+            return new LockboxServer(app, storage, masterKey, services, queryServices, account, options.Region, urls, logger);
         }
         catch
         {
+            await DisposeServicesAsync(queryServices);
             await DisposeServicesAsync(services);
             storage?.Dispose();
             masterKey.Dispose();
@@ -144,6 +150,7 @@ public sealed class LockboxServer : IAsyncDisposable
         finally
         {
             await _app.DisposeAsync();
+            await DisposeServicesAsync(_queryServices);
             await DisposeServicesAsync(_services);
             _storage.Dispose();
             _masterKey.Dispose();
@@ -206,7 +213,7 @@ public sealed class LockboxServer : IAsyncDisposable
         return urls;
     }
 
-    private static async ValueTask DisposeServicesAsync(IReadOnlyList<IJsonService> services)
+    private static async ValueTask DisposeServicesAsync<T>(IReadOnlyList<T> services)
     {
         foreach (var service in services)
         {

@@ -44,6 +44,15 @@ public sealed class ServiceCompositionContext
     /// <summary>The account's IAM identities (users, groups, roles, policies, access keys); owned by the server.</summary>
     public required Lockbox.Iam.IdentityStore Identity { get; init; }
 
+    /// <summary>Timings of the EC2 subset.</summary>
+    public Lockbox.Ec2.Ec2Options Ec2 { get; init; } = new();
+
+    /// <summary>
+    /// Issues role sessions for AWS services (the instance metadata services); null until STS is
+    /// composed, in which case instances get no credentials.
+    /// </summary>
+    public Lockbox.Iam.Sts.IRoleCredentialIssuer? RoleCredentialIssuer { get; set; }
+
     /// <summary>The data directory (services may keep files below it).</summary>
     public required string DataDirectory { get; init; }
 }
