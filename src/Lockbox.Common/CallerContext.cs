@@ -8,7 +8,16 @@ namespace Lockbox.Common;
 /// <param name="UserId">The aws:userid value (the account id for root).</param>
 /// <param name="AccessKeyId">The access key the request was signed with.</param>
 /// <param name="IsRoot">True for the account's root principal.</param>
-public sealed record Principal(string AccountId, string Arn, string UserId, string AccessKeyId, bool IsRoot);
+public sealed record Principal(string AccountId, string Arn, string UserId, string AccessKeyId, bool IsRoot)
+{
+    /// <summary>
+    /// The STS session when the request was signed with temporary (<c>ASIA…</c>) credentials;
+    /// null for long-term keys. For a role session <see cref="Arn"/> is the assumed-role ARN and
+    /// <see cref="UserId"/> is <c>ROLEID:SESSION</c>; for a user or root session they are the
+    /// user's (root's) own.
+    /// </summary>
+    public SessionInfo? Session { get; init; }
+}
 
 /// <summary>
 /// Everything an engine and the authorizer may know about a request besides its body.

@@ -7,7 +7,15 @@ namespace Lockbox.Common;
 public sealed record AuthorizationRequest(
     string Action,
     string ResourceArn,
-    IReadOnlyDictionary<string, IReadOnlyList<string>>? ConditionKeys = null);
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? ConditionKeys = null)
+{
+    /// <summary>
+    /// For sts:AssumeRole* only: the role's trust policy (JSON), evaluated as the resource-based
+    /// policy of the request (AWS's same-account rules: a trust policy naming the caller allows on
+    /// its own, one naming the account needs the caller's identity-based allow too).
+    /// </summary>
+    public string? TrustPolicy { get; init; }
+}
 
 /// <summary>
 /// The pipeline stage that decides whether a caller may do what a handler described.

@@ -30,16 +30,19 @@ public sealed class LockboxServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly IStorageEngine _storage;
     private readonly MasterKey _masterKey;
+    private readonly Lockbox.Iam.Sts.SessionTokenCodec _sessionTokens;
     private readonly IReadOnlyList<IJsonService> _services;
     private readonly IReadOnlyList<IQueryService> _queryServices;
     private readonly ILogger _logger;
     private int _disposed;
 
     private LockboxServer(WebApplication app, IStorageEngine storage, MasterKey masterKey, IReadOnlyList<IJsonService> services,
-        IReadOnlyList<IQueryService> queryServices, AccountBootstrapResult account, string region, IReadOnlyList<string> urls, ILogger logger)
+        IReadOnlyList<IQueryService> queryServices, AccountBootstrapResult account, string region, IReadOnlyList<string> urls, ILogger logger,
+        Lockbox.Iam.Sts.SessionTokenCodec sessionTokens)
     {
         _queryServices = queryServices;
         _app = app;
+        _sessionTokens = sessionTokens;
         _storage = storage;
         _masterKey = masterKey;
         _services = services;
@@ -77,6 +80,7 @@ public sealed class LockboxServer : IAsyncDisposable
 
         var masterKey = MasterKey.LoadOrCreate(dataDirectory);
         IStorageEngine? storage = null;
+        Lockbox.Iam.Sts.SessionTokenCodec? sessionTokens = null;
         IReadOnlyList<IJsonService> services = [];
         IReadOnlyList<IQueryService> queryServices = [];
         try
@@ -88,6 +92,7 @@ public sealed class LockboxServer : IAsyncDisposable
             var authorizer = new Lockbox.Iam.Authorization.IamAuthorizer(identity, resourcePolicies,
                 loggerFactory.CreateLogger("Lockbox.Iam.Authorization"));
             var keys = new CompositeAccessKeyStore(new RootAccessKeyStore(account.AccountId, account.RootKeys), identity);
+            sessionTokens = new Lockbox.Iam.Sts.SessionTokenCodec(masterKey);
 
             var context = new ServiceCompositionContext
             {
@@ -105,13 +110,15 @@ public sealed class LockboxServer : IAsyncDisposable
                 TimeToLiveChangeCooldown = options.TimeToLiveChangeCooldown,
                 Identity = identity,
                 Ec2 = options.Ec2,
+                SessionTokens = sessionTokens,
             };
             services = (options.ServiceFactory ?? ServiceComposition.CreateJsonServices)(context);
             HostLog.Services(logger, services.Count, string.Join(", ", services.Select(s => s.TargetPrefix)));
 
             queryServices = ServiceComposition.CreateQueryServices(context);
             var pipeline = new RequestPipeline(services, keys, options.Region, options.MaxRequestBodyBytes, options.Time,
-                loggerFactory.CreateLogger("Lockbox.Host.Requests"), queryServices, identity);
+                loggerFactory.CreateLogger("Lockbox.Host.Requests"), queryServices, identity,
+                new Lockbox.Iam.Sts.SessionCredentialResolver(sessionTokens));
             var app = BuildWebApplication(options, loggerFactory, pipeline);
             await app.StartAsync(cancellationToken);
 
@@ -121,13 +128,14 @@ public sealed class LockboxServer : IAsyncDisposable
                 HostLog.Listening(logger, url);
             }
 
-            return new LockboxServer(app, storage, masterKey, services, queryServices, account, options.Region, urls, logger);
+            return new LockboxServer(app, storage, masterKey, services, queryServices, account, options.Region, urls, logger, sessionTokens);
         }
         catch
         {
             await DisposeServicesAsync(queryServices);
             await DisposeServicesAsync(services);
             storage?.Dispose();
+            sessionTokens?.Dispose();
             masterKey.Dispose();
             throw;
         }
@@ -153,6 +161,7 @@ public sealed class LockboxServer : IAsyncDisposable
             await DisposeServicesAsync(_queryServices);
             await DisposeServicesAsync(_services);
             _storage.Dispose();
+            _sessionTokens.Dispose();
             _masterKey.Dispose();
             HostLog.Stopped(_logger);
         }

@@ -45,7 +45,7 @@ public static class ServiceComposition
     }
 
     /// <summary>
-    /// Creates the awsQuery services (IAM, EC2), routed by the SigV4 credential scope's service name.
+    /// Creates the awsQuery services (IAM, STS, EC2), routed by the SigV4 credential scope's service name.
     /// Policy documents are checked by the policy engine's grammar (<see cref="PolicyEngineValidator"/>).
     /// EC2's instance metadata listeners are bound again here for instances that survived a restart.
     /// </summary>
@@ -55,26 +55,22 @@ public static class ServiceComposition
         return
         [
             new IamService(context.Identity, context.Authorizer, new PolicyEngineValidator(), context.Time),
+            new Lockbox.Iam.Sts.StsService(context.Sts, context.Authorizer),
             CreateEc2Service(context),
         ];
     }
 
-    /// <summary>The EC2 subset: instance records and their metadata services (listeners restored before returning).</summary>
+    /// <summary>
+    /// The EC2 subset: instance records and their metadata services (listeners restored before
+    /// returning), which obtain instance profile credentials from STS (<see cref="ServiceCompositionContext.Sts"/>).
+    /// </summary>
     public static Ec2Service CreateEc2Service(ServiceCompositionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var store = InstanceStore.Open(context.Storage, context.Ec2);
-        var issuer = context.RoleCredentialIssuer ?? new UnavailableRoleCredentialIssuer();
-        var metadata = new InstanceMetadataService(store, context.Identity, issuer, context.Region, context.AccountId, context.Time, context.Ec2,
+        var metadata = new InstanceMetadataService(store, context.Identity, context.Sts, context.Region, context.AccountId, context.Time, context.Ec2,
             context.LoggerFactory);
         metadata.RestoreAsync().GetAwaiter().GetResult();
         return new Ec2Service(store, context.Identity, context.Authorizer, metadata, context.Time, context.Ec2);
-    }
-
-    /// <summary>Until STS is composed, instance profiles yield no credentials.</summary>
-    private sealed class UnavailableRoleCredentialIssuer : Lockbox.Iam.Sts.IRoleCredentialIssuer
-    {
-        public Lockbox.Iam.Sts.TemporaryCredentials AssumeRoleForService(string roleArn, string servicePrincipal, string sessionName, TimeSpan duration) =>
-            throw new Lockbox.Common.AwsServiceException("sts", "ServiceUnavailable", "STS is not available.", 503);
     }
 }

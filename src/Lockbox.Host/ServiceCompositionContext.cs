@@ -47,11 +47,16 @@ public sealed class ServiceCompositionContext
     /// <summary>Timings of the EC2 subset.</summary>
     public Lockbox.Ec2.Ec2Options Ec2 { get; init; } = new();
 
+    /// <summary>Seals and opens STS session tokens (keys derived from the master key); owned by the server.</summary>
+    public required Lockbox.Iam.Sts.SessionTokenCodec SessionTokens { get; init; }
+
     /// <summary>
-    /// Issues role sessions for AWS services (the instance metadata services); null until STS is
-    /// composed, in which case instances get no credentials.
+    /// The STS issuer (role sessions, user sessions). It is also the <see cref="Lockbox.Iam.Sts.IRoleCredentialIssuer"/>
+    /// services such as EC2's instance metadata use to obtain an instance profile role's credentials.
     /// </summary>
-    public Lockbox.Iam.Sts.IRoleCredentialIssuer? RoleCredentialIssuer { get; set; }
+    public Lockbox.Iam.Sts.StsIssuer Sts => _sts ??= new Lockbox.Iam.Sts.StsIssuer(Identity, SessionTokens, Time);
+
+    private Lockbox.Iam.Sts.StsIssuer? _sts;
 
     /// <summary>The data directory (services may keep files below it).</summary>
     public required string DataDirectory { get; init; }

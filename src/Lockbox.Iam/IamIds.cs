@@ -32,6 +32,9 @@ public static class IamIds
     /// <summary>A new access key id (AKIA + 16 characters).</summary>
     public static string NewAccessKeyId() => Random("AKIA", 16);
 
+    /// <summary>A new temporary (STS) access key id (ASIA + 16 characters).</summary>
+    public static string NewTemporaryAccessKeyId() => Random("ASIA", 16);
+
     /// <summary>A new 40-character secret access key (30 random bytes, base64).</summary>
     public static string NewSecretAccessKey()
     {

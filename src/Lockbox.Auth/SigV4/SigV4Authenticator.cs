@@ -30,18 +30,37 @@ public sealed class SigV4Authenticator
 
     private const string Terminator = "aws4_request";
 
+    /// <summary>Access key ids of temporary (STS) credentials start with this.</summary>
+    public const string TemporaryKeyPrefix = "ASIA";
+
     private readonly IAccessKeyStore _keys;
+    private readonly ISessionCredentialResolver? _sessions;
     private readonly string _region;
+    private readonly string[] _regions;
     private readonly TimeProvider _time;
     private readonly SigningKeyCache _signingKeys = new();
 
-    /// <summary>Creates a verifier for requests addressed to <paramref name="region"/>.</summary>
-    public SigV4Authenticator(IAccessKeyStore keys, string region, TimeProvider time)
+    /// <summary>
+    /// Creates a verifier for requests addressed to <paramref name="region"/>. Temporary
+    /// (<c>ASIA…</c>) keys are resolved from their session token by <paramref name="sessions"/>;
+    /// without one they are unknown keys.
+    /// </summary>
+    public SigV4Authenticator(IAccessKeyStore keys, string region, TimeProvider time, ISessionCredentialResolver? sessions = null)
     {
         _keys = keys;
+        _sessions = sessions;
         _region = region;
+        _regions = [region];
         _time = time;
     }
+
+    /// <summary>
+    /// Creates a verifier that accepts requests signed for any of <paramref name="regions"/> (the
+    /// first is reported in scope errors' place of the expected one): STS is signed with the
+    /// client's region, and Lockbox answers for the server's region and us-east-1 (the global endpoint).
+    /// </summary>
+    public SigV4Authenticator(IAccessKeyStore keys, IReadOnlyList<string> regions, TimeProvider time, ISessionCredentialResolver? sessions = null)
+        : this(keys, regions[0], time, sessions) => _regions = [.. regions.Distinct(StringComparer.Ordinal)];
 
     /// <summary>
     /// Authenticates <paramref name="request"/> (whose body, as sent on the wire, is
@@ -82,15 +101,42 @@ public sealed class SigV4Authenticator
         }
 
         var credential = parts.Credential;
-        var scope = CheckScope(credential, signingName, requestDate, out var accessKeyId, out var scopeDate);
+        var scope = CheckScope(credential, signingName, requestDate, out var accessKeyId, out var scopeDate, out var region);
+
+        var record = Resolve(accessKeyId, parts.SecurityToken);
+
+        VerifySignature(request, body, query, parts, record, scope, scopeDate, region, requestDate, signingName);
+        CheckSessionToken(parts.SecurityToken, record, now);
+        return record;
+    }
+
+    /// <summary>
+    /// The key record: long-term keys from the key store; temporary keys from their session token
+    /// (no token: the key is unknown; a token that does not open or belongs to another key: an
+    /// invalid token, DynamoDB's text without the trailing period).
+    /// </summary>
+    private AccessKeyRecord Resolve(string accessKeyId, string? sessionToken)
+    {
+        if (_sessions is not null && accessKeyId.StartsWith(TemporaryKeyPrefix, StringComparison.Ordinal))
+        {
+            if (string.IsNullOrEmpty(sessionToken))
+            {
+                throw SigV4Errors.UnrecognizedClient();
+            }
+
+            if (!_sessions.TryResolve(accessKeyId, sessionToken, out var session))
+            {
+                throw SigV4Errors.InvalidSecurityToken();
+            }
+
+            return session;
+        }
 
         if (!_keys.TryGetAccessKey(accessKeyId, out var record))
         {
             throw SigV4Errors.UnrecognizedClient();
         }
 
-        VerifySignature(request, body, query, parts, record, scope, scopeDate, requestDate, signingName);
-        CheckSessionToken(parts.SecurityToken, record, now);
         return record;
     }
 
@@ -269,7 +315,7 @@ public sealed class SigV4Authenticator
 
     /// <summary>Validates <c>keyid/date/region/service/aws4_request</c>; returns the scope after the key id.</summary>
     private string CheckScope(string credential, string signingName, DateTimeOffset requestDate,
-        out string accessKeyId, out string scopeDate)
+        out string accessKeyId, out string scopeDate, out string matchedRegion)
     {
         Span<Range> ranges = stackalloc Range[6];
         var span = credential.AsSpan();
@@ -281,10 +327,21 @@ public sealed class SigV4Authenticator
         var region = span[ranges[2]];
         var service = span[ranges[3]];
         var terminator = span[ranges[4]];
-        if (!region.SequenceEqual(_region) || !service.SequenceEqual(signingName) || terminator is not Terminator)
+        matchedRegion = _region;
+        var regionOk = region.SequenceEqual(_region);
+        for (var i = 1; !regionOk && i < _regions.Length; i++)
+        {
+            if (region.SequenceEqual(_regions[i]))
+            {
+                regionOk = true;
+                matchedRegion = _regions[i];
+            }
+        }
+
+        if (!regionOk || !service.SequenceEqual(signingName) || terminator is not Terminator)
         {
             var message = new StringBuilder();
-            if (!region.SequenceEqual(_region))
+            if (!regionOk)
             {
                 message.Append("Credential should be scoped to a valid region, not '").Append(region).Append("'. ");
             }
@@ -316,7 +373,7 @@ public sealed class SigV4Authenticator
     }
 
     private void VerifySignature<TRequest>(in TRequest request, ReadOnlySpan<byte> body, QueryParameters? query,
-        in SignatureParts parts, AccessKeyRecord record, string scope, string scopeDate, DateTimeOffset requestDate,
+        in SignatureParts parts, AccessKeyRecord record, string scope, string scopeDate, string region, DateTimeOffset requestDate,
         string signingName)
         where TRequest : ISigV4Request
     {
@@ -347,7 +404,7 @@ public sealed class SigV4Authenticator
                 stringToSign.Append('\n');
                 stringToSign.Append(canonicalHex);
 
-                var signingKey = _signingKeys.Get(record.SecretAccessKey, scopeDate, _region, signingName);
+                var signingKey = _signingKeys.Get(record.SecretAccessKey, scopeDate, region, signingName);
                 Span<byte> stsBytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(stringToSign.Length)];
                 var stsLength = Encoding.UTF8.GetBytes(stringToSign.Span, stsBytes);
                 Span<byte> expected = stackalloc byte[32];

@@ -57,15 +57,23 @@ internal sealed class RequestPipeline
     /// Creates the pipeline. <paramref name="queryServices"/> answer form-encoded (awsQuery)
     /// requests whose credential scope names their signing name; IAM is a global service that
     /// the SDKs always sign for us-east-1, whatever the server's region. <paramref name="identity"/>,
-    /// when given, records when IAM users' keys were last used.
+    /// when given, records when IAM users' keys were last used. <paramref name="sessions"/> resolves
+    /// temporary (STS) credentials from their session tokens. STS is signed with the client's
+    /// region: it accepts the server's region and us-east-1 (the global endpoint's).
     /// </summary>
     public RequestPipeline(IReadOnlyList<IJsonService> services, IAccessKeyStore keys, string region, long maxBodyBytes,
-        TimeProvider time, ILogger logger, IReadOnlyList<IQueryService>? queryServices = null, Lockbox.Iam.IdentityStore? identity = null)
+        TimeProvider time, ILogger logger, IReadOnlyList<IQueryService>? queryServices = null, Lockbox.Iam.IdentityStore? identity = null,
+        ISessionCredentialResolver? sessions = null)
     {
         _services = [.. services];
-        _authenticator = new SigV4Authenticator(keys, region, time);
+        _authenticator = new SigV4Authenticator(keys, region, time, sessions);
         _queryServices = [.. queryServices ?? []];
-        _queryAuthenticators = [.. _queryServices.Select(q => new SigV4Authenticator(keys, q.SigningName == "iam" ? "us-east-1" : region, time))];
+        _queryAuthenticators = [.. _queryServices.Select(q => q.SigningName switch
+        {
+            "iam" => new SigV4Authenticator(keys, "us-east-1", time, sessions),
+            "sts" => new SigV4Authenticator(keys, [region, "us-east-1"], time, sessions),
+            _ => new SigV4Authenticator(keys, region, time, sessions),
+        })];
         _identity = identity;
         _region = region;
         _maxBodyBytes = maxBodyBytes;

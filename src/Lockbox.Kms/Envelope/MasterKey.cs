@@ -67,6 +67,20 @@ public sealed class MasterKey : IDisposable
     public byte[] Open(ReadOnlySpan<byte> sealedData, ReadOnlySpan<byte> associatedData) =>
         _sealer.Open(sealedData, associatedData);
 
+    /// <summary>
+    /// A 32-byte key derived from the master key with HKDF-SHA256 for one purpose, named by
+    /// <paramref name="label"/> (the HKDF info; every purpose has its own label, so keys for
+    /// different purposes are independent and the master key itself never leaves this class).
+    /// The caller owns the returned array and should zero it when done.
+    /// </summary>
+    public byte[] DeriveKey(string label)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(label);
+        var derived = new byte[AesGcmSealer.KeySize];
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _sealer.Key, derived, ReadOnlySpan<byte>.Empty, Encoding.UTF8.GetBytes(label));
+        return derived;
+    }
+
     /// <summary>Zeroes the key.</summary>
     public void Dispose() => _sealer.Dispose();
 
