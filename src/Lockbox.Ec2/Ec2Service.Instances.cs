@@ -120,7 +120,7 @@ public sealed partial class Ec2Service
         xml.Element("reservationId", reservationId).Element("ownerId", _accountId).Empty("groupSet").Start("instancesSet");
         foreach (var record in records)
         {
-            WriteInstance(xml, record, now, call.Caller.Region);
+            WriteInstance(xml, record, now, InstanceState.Pending);
         }
 
         xml.End();
@@ -162,7 +162,7 @@ public sealed partial class Ec2Service
             xml.Start("item").Element("reservationId", reservation.Key).Element("ownerId", _accountId).Empty("groupSet").Start("instancesSet");
             foreach (var record in reservation)
             {
-                WriteInstance(xml, record, now, call.Caller.Region);
+                WriteInstance(xml, record, now);
             }
 
             xml.End().End();
@@ -421,10 +421,10 @@ public sealed partial class Ec2Service
             .Element("httpPutResponseHopLimit", record.HttpPutResponseHopLimit).Element("httpEndpoint", record.HttpEndpoint)
             .Element("httpProtocolIpv6", "disabled").Element("instanceMetadataTags", "disabled").End();
 
-    private void WriteInstance(Ec2Xml xml, InstanceRecord record, DateTimeOffset now, string region)
+    /// <summary>One instance item; RunInstances reports new instances as <c>pending</c>, as EC2 does.</summary>
+    private void WriteInstance(Ec2Xml xml, InstanceRecord record, DateTimeOffset now, InstanceState? reported = null)
     {
-        _ = region;
-        var state = InstanceStates.Of(record, now, _options);
+        var state = reported ?? InstanceStates.Of(record, now, _options);
         xml.Start("item")
             .Element("instanceId", record.InstanceId)
             .Element("imageId", record.ImageId);
