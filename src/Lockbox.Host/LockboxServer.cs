@@ -89,10 +89,10 @@ public sealed class LockboxServer : IAsyncDisposable
             var account = AccountBootstrap.Run(storage, masterKey, dataDirectory, options, logger);
             var identity = Lockbox.Iam.IdentityStore.Open(storage, masterKey, account.AccountId);
             var resourcePolicies = new ResourcePolicyRegistry();
-            var authorizer = new Lockbox.Iam.Authorization.IamAuthorizer(identity, resourcePolicies,
-                loggerFactory.CreateLogger("Lockbox.Iam.Authorization"));
-            var keys = new CompositeAccessKeyStore(new RootAccessKeyStore(account.AccountId, account.RootKeys), identity);
             sessionTokens = new Lockbox.Iam.Sts.SessionTokenCodec(masterKey);
+            var authorizer = new Lockbox.Iam.Authorization.IamAuthorizer(identity, resourcePolicies,
+                loggerFactory.CreateLogger("Lockbox.Iam.Authorization"), sessionTokens.Messages);
+            var keys = new CompositeAccessKeyStore(new RootAccessKeyStore(account.AccountId, account.RootKeys), identity);
 
             var context = new ServiceCompositionContext
             {

@@ -55,10 +55,18 @@ public static class IamValidation
 
     private static FrozenDictionary<string, Member[]> Load()
     {
-        using var stream = typeof(IamValidation).Assembly.GetManifestResourceStream("Lockbox.Iam.iam-operations.json")
-            ?? throw new InvalidOperationException("Missing embedded resource iam-operations.json");
-        using var document = JsonDocument.Parse(stream);
+        // IAM's operations, then STS's (same awsQuery validation texts; no operation name is in both).
         var operations = new Dictionary<string, Member[]>(StringComparer.Ordinal);
+        LoadInto(operations, "Lockbox.Iam.iam-operations.json");
+        LoadInto(operations, "Lockbox.Iam.sts-operations.json");
+        return operations.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    private static void LoadInto(Dictionary<string, Member[]> operations, string resource)
+    {
+        using var stream = typeof(IamValidation).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException("Missing embedded resource " + resource);
+        using var document = JsonDocument.Parse(stream);
         foreach (var operation in document.RootElement.GetProperty("operations").EnumerateObject())
         {
             var members = new List<Member>();
@@ -77,8 +85,6 @@ public static class IamValidation
 
             operations[operation.Name] = [.. members];
         }
-
-        return operations.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     private sealed class Member

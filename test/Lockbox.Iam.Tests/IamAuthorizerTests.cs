@@ -79,7 +79,7 @@ public sealed class IamAuthorizerTests : IDisposable
 
     private string Deny(CallerContext caller, string action, string resource = Table, Dictionary<string, IReadOnlyList<string>>? keys = null)
     {
-        var error = Assert.Throws<AwsServiceException>(() => _authorizer.Authorize(caller, new AuthorizationRequest(action, resource, keys)));
+        var error = Assert.Throws<AccessDeniedError>(() => _authorizer.Authorize(caller, new AuthorizationRequest(action, resource, keys)));
         Assert.Equal("AccessDeniedException", error.ErrorCode);
         Assert.Equal(400, error.HttpStatus);
         return error.Message;

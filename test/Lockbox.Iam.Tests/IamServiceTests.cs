@@ -80,8 +80,8 @@ public sealed class IamServiceTests : IDisposable
             Assert.Equal(version, _store.Version);
         }
 
-        // Every operation of the data file is offered and vice versa.
-        Assert.Equal(IamService.Operations.Order(), IamValidation.Operations.Order());
+        // Every operation of the data files (IAM's and STS's) is offered and vice versa.
+        Assert.Equal(IamService.Operations.Concat(Lockbox.Iam.Sts.StsService.Operations).Order(), IamValidation.Operations.Order());
     }
 
     [Fact]

@@ -47,11 +47,15 @@ public sealed class SessionTokenCodec : IDisposable
             CryptographicOperations.ZeroMemory(tokenKey);
         }
 
+        Messages = new AuthorizationMessageCodec(masterKey);
         _secretKey = GC.AllocateUninitializedArray<byte>(32, pinned: true);
         var secretKey = masterKey.DeriveKey(SecretLabel);
         secretKey.CopyTo(_secretKey, 0);
         CryptographicOperations.ZeroMemory(secretKey);
     }
+
+    /// <summary>Seals and opens encoded authorization failure messages (its own derived key).</summary>
+    public AuthorizationMessageCodec Messages { get; }
 
     /// <summary>
     /// Issues credentials for <paramref name="session"/>: a new ASIA key id, its derived secret and
@@ -149,6 +153,7 @@ public sealed class SessionTokenCodec : IDisposable
     public void Dispose()
     {
         _aes.Dispose();
+        Messages.Dispose();
         CryptographicOperations.ZeroMemory(_secretKey);
     }
 

@@ -13,6 +13,9 @@ public static class StsErrors
     /// <summary>AccessDenied (403) with a free text (not an authorization decision).</summary>
     public static AwsServiceException AccessDenied(string message) => new(Namespace, "AccessDenied", message, 403);
 
+    /// <summary>A parameter value STS refuses beyond the model's constraints (400).</summary>
+    public static AwsServiceException InvalidParameterValue(string message) => new(Namespace, "InvalidParameterValue", message, 400);
+
     /// <summary>A session policy that does not parse (400).</summary>
     public static AwsServiceException MalformedPolicyDocument(string message) => new(Namespace, "MalformedPolicyDocument", message, 400);
 

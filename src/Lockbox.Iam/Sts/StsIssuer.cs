@@ -38,6 +38,9 @@ public sealed class StsIssuer : IRoleCredentialIssuer
     /// <summary>The token codec.</summary>
     public SessionTokenCodec Codec => _codec;
 
+    /// <summary>The encoded authorization message codec.</summary>
+    public AuthorizationMessageCodec Messages => _codec.Messages;
+
     /// <inheritdoc />
     public TemporaryCredentials AssumeRoleForService(string roleArn, string servicePrincipal, string sessionName, TimeSpan duration)
     {

@@ -31,7 +31,7 @@ public sealed partial class StsService : IQueryService
     }
 
     /// <summary>Every operation this service offers.</summary>
-    public static IReadOnlyList<string> Operations { get; } = ["GetCallerIdentity"];
+    public static IReadOnlyList<string> Operations { get; } = ["GetCallerIdentity", "AssumeRole", "GetSessionToken", "DecodeAuthorizationMessage"];
 
     private static readonly HashSet<string> s_operations = new(Operations, StringComparer.Ordinal);
 
@@ -60,11 +60,21 @@ public sealed partial class StsService : IQueryService
             throw QueryErrors.InvalidAction(action, request.Version ?? ApiVersion);
         }
 
+        IamValidation.Validate(action, request);
+        if (caller.Principal.Session is { Kind: not SessionKind.RoleSession } && action is not ("AssumeRole" or "GetCallerIdentity" or "GetSessionToken"))
+        {
+            // GetSessionToken credentials may call only AssumeRole and GetCallerIdentity on STS.
+            throw StsErrors.AccessDenied($"Cannot call {action} with session credentials");
+        }
+
         var writer = new QueryXmlWriter();
         writer.Begin(action, Namespace);
         switch (action)
         {
             case "GetCallerIdentity": GetCallerIdentity(caller, writer); break;
+            case "AssumeRole": AssumeRole(caller, request, writer); break;
+            case "GetSessionToken": GetSessionToken(caller, request, writer); break;
+            case "DecodeAuthorizationMessage": DecodeAuthorizationMessage(caller, request, writer); break;
             default: throw QueryErrors.InvalidAction(action, ApiVersion);
         }
 
@@ -76,6 +86,15 @@ public sealed partial class StsService : IQueryService
     /// Who the caller is. Needs no permission (AWS: "No permissions are required to perform this
     /// operation"; an explicit deny of sts:GetCallerIdentity does not stop it either).
     /// </summary>
+    private void DecodeAuthorizationMessage(CallerContext caller, QueryRequest request, QueryXmlWriter writer)
+    {
+        _authorizer.Authorize(caller, new AuthorizationRequest("sts:DecodeAuthorizationMessage", "*"));
+        var message = request.Get("EncodedMessage")!;
+        var decoded = _issuer.Messages.Decode(message) ?? throw StsErrors.InvalidAuthorizationMessage(
+            "Message is not valid");
+        writer.Element("DecodedMessage", decoded);
+    }
+
     private static void GetCallerIdentity(CallerContext caller, QueryXmlWriter writer)
     {
         var principal = caller.Principal;
