@@ -214,7 +214,7 @@ public sealed partial class IamService : IQueryService
         "PutGroupPolicy" or "DeleteGroupPolicy" or "PutRolePolicy" or "DeleteRolePolicy" or "DeleteRole" or
         "UpdateAssumeRolePolicy" or "TagRole" or "UntagRole" or "PutUserPermissionsBoundary" or "DeleteUserPermissionsBoundary" or
         "PutRolePermissionsBoundary" or "DeleteRolePermissionsBoundary" or "DeleteInstanceProfile" or "AddRoleToInstanceProfile" or
-        "RemoveRoleFromInstanceProfile" or "TagInstanceProfile" or "UntagInstanceProfile" or "UpdateRole" or
+        "RemoveRoleFromInstanceProfile" or "TagInstanceProfile" or "UntagInstanceProfile" or
         "UpdateLoginProfile" or "DeleteLoginProfile" or "UpdateAccountPasswordPolicy" or "DeleteAccountPasswordPolicy" or
         "EnableMFADevice" or "ResyncMFADevice" or "DeactivateMFADevice" or "DeleteVirtualMFADevice" => false,
         _ => true,

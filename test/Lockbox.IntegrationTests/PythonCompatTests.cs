@@ -60,6 +60,9 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
     [PythonFact(NeedsAwsCli = true, NeedsServerProcess = true)]
     public Task Ec2CredentialFreeWorkload() => RunScriptAsync("ec2_workload_compat.py");
 
+    [PythonFact(NeedsAwsCli = true)]
+    public Task StsSessions() => RunScriptAsync("sts_compat.py");
+
     private Task RunScriptAsync(string script) =>
         RunScriptAsync(script, fixture.Endpoint, fixture.AccessKey, fixture.SecretKey, fixture.Region, output, () => fixture.ServerOutput);
 

@@ -243,7 +243,7 @@ public sealed partial class StsService
         if (serial is null || code is null || principal.IsRoot ||
             !_issuer.Store.VerifyMfaCode(serial, code, now, principal.Session is null ? principal.UserId : callerSession?.SourceUserId))
         {
-            throw StsErrors.AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code. ");
+            throw StsErrors.AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.");
         }
 
         return (true, now);

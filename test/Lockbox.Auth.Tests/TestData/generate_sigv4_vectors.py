@@ -19,13 +19,14 @@ from botocore.credentials import Credentials
 
 ACCESS_KEY = "AKIDEXAMPLE0000000001"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+TEMPORARY_ACCESS_KEY = "ASIAEXAMPLE000000001"
 TOKEN = "FQoGZXIvYXdzEXAMPLETOKEN//////////wEaDExample+Session/Token=="
 NOW = datetime.datetime(2013, 5, 24, 0, 0, 0)
 
 
 def sign(name, method, url, headers, body=b"", service="dynamodb", region="us-east-1", token=None,
-         presign_expires=None, extra=None):
-    creds = Credentials(ACCESS_KEY, SECRET, token)
+         presign_expires=None, extra=None, access_key=ACCESS_KEY):
+    creds = Credentials(access_key, SECRET, token)
     request = AWSRequest(method=method, url=url, data=body)
     for key, value in headers:
         if key in request.headers:
@@ -54,7 +55,7 @@ def sign(name, method, url, headers, body=b"", service="dynamodb", region="us-ea
         "query": parts.query,
         "headers": wire_headers,
         "bodyBase64": base64.b64encode(body_bytes).decode("ascii"),
-        "accessKeyId": ACCESS_KEY,
+        "accessKeyId": access_key,
         "secretAccessKey": SECRET,
         "sessionToken": token,
         "region": region,
@@ -103,6 +104,11 @@ def main():
              presign_expires=300),
         sign("presigned-with-token", "GET", endpoint + "/?Action=ListTables", [], b"",
              token=TOKEN, presign_expires=3600),
+        sign("temporary-key", "POST", endpoint + "/",
+             json_headers + [("X-Amz-Target", "DynamoDB_20120810.ListTables")], b"{}", token=TOKEN,
+             access_key=TEMPORARY_ACCESS_KEY),
+        sign("temporary-key-presigned", "GET", endpoint + "/?Action=ListTables", [], b"",
+             token=TOKEN, presign_expires=3600, access_key=TEMPORARY_ACCESS_KEY),
         sign("empty-body", "POST", endpoint + "/",
              json_headers + [("X-Amz-Target", "DynamoDB_20120810.ListTables")], b""),
     ]

@@ -29,6 +29,9 @@ public sealed class LockboxServerOptions
     /// <summary>More <c>lockbox serve</c> arguments, e.g. <c>--ttl-sweep-interval 0.5</c> or <c>--dynamodb-burst-seconds 1</c>.</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
+    /// <summary>More environment variables for the server process, e.g. <c>LOCKBOX_MASTER_KEY</c>.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Options with freshly generated root credentials passed through the environment.</summary>
     public static LockboxServerOptions WithGeneratedCredentials(string? dataDirectory = null) => new()
     {
@@ -172,6 +175,12 @@ public sealed class LockboxServer : IAsyncDisposable
         }
 
         // Nothing from the developer's machine may decide which credentials the server uses.
+        psi.Environment.Remove("LOCKBOX_MASTER_KEY");
+        foreach (var (name, value) in _options.Environment)
+        {
+            psi.Environment[name] = value;
+        }
+
         psi.Environment.Remove("LOCKBOX_ROOT_ACCESS_KEY_ID");
         psi.Environment.Remove("LOCKBOX_ROOT_SECRET_ACCESS_KEY");
         if (_options.RootAccessKeyId is not null && _options.RootSecretAccessKey is not null)
