@@ -164,7 +164,10 @@ internal static class ServeCommand
         };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(refreshSeconds) >= result.GetValue(credentialSeconds))
+            // Command validators see only what was given on the command line, so apply the defaults here.
+            var refresh = result.GetResult(refreshSeconds) is { Implicit: false } ? result.GetValue(refreshSeconds) : Lockbox.Ec2.Ec2Options.DefaultCredentialRefreshWindow.TotalSeconds;
+            var lifetime = result.GetResult(credentialSeconds) is { Implicit: false } ? result.GetValue(credentialSeconds) : Lockbox.Ec2.Ec2Options.DefaultCredentialDuration.TotalSeconds;
+            if (refresh >= lifetime)
             {
                 result.AddError("--instance-credential-refresh-seconds must be less than --instance-credential-seconds.");
             }
