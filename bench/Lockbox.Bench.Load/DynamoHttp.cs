@@ -34,6 +34,9 @@ internal sealed class DynamoHttp : IDisposable
     public string Host { get; }
     public HttpClient Client => _client;
 
+    /// <summary>The session token sent with every request (temporary credentials), or null.</summary>
+    public string? SessionToken => _signer.SessionToken;
+
     /// <summary>The X-Amz-Date and Authorization values for a POST of <paramref name="body"/>.</summary>
     public (string AmzDate, string Authorization) Sign(string target, ReadOnlySpan<byte> body) => _signer.Sign(Host, target, body);
 
@@ -51,6 +54,11 @@ internal sealed class DynamoHttp : IDisposable
         req.Headers.TryAddWithoutValidation("X-Amz-Target", target);
         req.Headers.TryAddWithoutValidation("X-Amz-Date", amzDate);
         req.Headers.TryAddWithoutValidation("Authorization", auth);
+        if (_signer.SessionToken is { } token)
+        {
+            req.Headers.TryAddWithoutValidation("X-Amz-Security-Token", token);
+        }
+
         return req;
     }
 

@@ -245,7 +245,7 @@ internal sealed class LoadRunner
         }
 
         (string amzDate, string authorization) = _http.Sign(target, body);
-        return connection.Post(target, amzDate, authorization, body, response);
+        return connection.Post(target, amzDate, authorization, body, response, _http.SessionToken);
     }
 
     private async ValueTask<int> SendWithHttpClientAsync(string target, byte[]? body, ResponseBuffer response)

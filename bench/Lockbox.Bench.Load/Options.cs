@@ -18,6 +18,7 @@ internal sealed class Options
     public double WarmupSeconds { get; set; } = 3;
     public string AccessKey { get; set; } = "";
     public string SecretKey { get; set; } = "";
+    public string SessionToken { get; set; } = "";
     public string Region { get; set; } = "us-east-1";
     public int Items { get; set; } = 10_000;
     public int Rounds { get; set; } = 1;
@@ -51,6 +52,7 @@ internal sealed class Options
           --items N             preloaded items, 10 sort keys per partition (default 10000)
           --access-key K        SigV4 access key  (default: $AWS_ACCESS_KEY_ID or "bench")
           --secret-key S        SigV4 secret key  (default: $AWS_SECRET_ACCESS_KEY or "bench")
+          --session-token T     session token of temporary credentials (default: $AWS_SESSION_TOKEN)
           --region R            SigV4 region (default us-east-1)
           --json FILE           also write results as JSON
           --raw                 only GET / (health) to measure the bare HTTP request rate
@@ -116,6 +118,7 @@ internal sealed class Options
                     break;
                 case "--access-key": o.AccessKey = Next(); break;
                 case "--secret-key": o.SecretKey = Next(); break;
+                case "--session-token": o.SessionToken = Next(); break;
                 case "--region": o.Region = Next(); break;
                 case "--items": o.Items = ParseInt(a, Next()); break;
                 case "--rounds": o.Rounds = ParseInt(a, Next()); break;
@@ -210,6 +213,11 @@ internal sealed class Options
         if (o.SecretKey.Length == 0)
         {
             o.SecretKey = Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") ?? "bench";
+        }
+
+        if (o.SessionToken.Length == 0)
+        {
+            o.SessionToken = Environment.GetEnvironmentVariable("AWS_SESSION_TOKEN") ?? "";
         }
 
         return o;

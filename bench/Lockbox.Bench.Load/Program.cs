@@ -65,7 +65,7 @@ Console.Error.WriteLine(
     $"bench: {o.Endpoints.Count} endpoint(s) x connections [{string.Join(',', o.Connections)}] x ops [{string.Join(',', ops)}] x {o.Rounds} round(s) " +
     $"= {runs} runs of {o.WarmupSeconds}+{o.DurationSeconds} s, about {TimeSpan.FromSeconds(estimate):hh\\:mm\\:ss} plus setup; {Environment.ProcessorCount} cores; load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?")}");
 
-var signer0 = new SigV4Signer(o.AccessKey, o.SecretKey, o.Region);
+var signer0 = new SigV4Signer(o.AccessKey, o.SecretKey, o.Region, sessionToken: o.SessionToken);
 var workloads = new Workload?[o.Endpoints.Count];
 var expiredWorkloads = new Workload?[o.Endpoints.Count];
 var setupClients = new DynamoHttp[o.Endpoints.Count];

@@ -32,7 +32,8 @@ internal sealed class RawHttpConnection : IDisposable
     }
 
     /// <summary>Sends a signed AWS JSON 1.0 POST to "/"; the answer's body lands in <paramref name="response"/>.</summary>
-    public int Post(string target, string amzDate, string authorization, ReadOnlySpan<byte> body, ResponseBuffer response)
+    public int Post(string target, string amzDate, string authorization, ReadOnlySpan<byte> body, ResponseBuffer response,
+        string? sessionToken = null)
     {
         int length = 0;
         Append(ref length, "POST / HTTP/1.1\r\n"u8);
@@ -45,6 +46,12 @@ internal sealed class RawHttpConnection : IDisposable
         AppendAscii(ref length, amzDate);
         Append(ref length, "\r\nAuthorization: "u8);
         AppendAscii(ref length, authorization);
+        if (sessionToken is not null)
+        {
+            Append(ref length, "\r\nX-Amz-Security-Token: "u8);
+            AppendAscii(ref length, sessionToken);
+        }
+
         Append(ref length, "\r\nContent-Length: "u8);
         EnsureRequestCapacity(length + 16);
         Utf8Formatter.TryFormat(body.Length, _request.AsSpan(length), out int written);

@@ -6,7 +6,8 @@ namespace Lockbox.Bench.Load;
 
 /// <summary>
 /// AWS Signature Version 4 for DynamoDB JSON requests with a fixed set of signed headers
-/// (content-type, host, x-amz-date, x-amz-target). The signing key is derived once per UTC day
+/// (content-type, host, x-amz-date, x-amz-target; plus x-amz-security-token for temporary
+/// credentials, signed as botocore signs it). The signing key is derived once per UTC day
 /// and the per-second date strings are cached, so a request costs two SHA-256 hashes and one
 /// HMAC over small stack buffers.
 /// </summary>
@@ -14,7 +15,8 @@ internal sealed class SigV4Signer
 {
     public const string ContentType = "application/x-amz-json-1.0";
     private const string Algorithm = "AWS4-HMAC-SHA256";
-    private const string SignedHeaders = "content-type;host;x-amz-date;x-amz-target";
+    private const string PlainSignedHeaders = "content-type;host;x-amz-date;x-amz-target";
+    private const string TokenSignedHeaders = "content-type;host;x-amz-date;x-amz-security-token;x-amz-target";
     private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
 
     private readonly string _accessKey;
@@ -23,13 +25,19 @@ internal sealed class SigV4Signer
     private readonly string _service;
     private DateState? _state;
 
-    public SigV4Signer(string accessKey, string secretKey, string region, string service = "dynamodb")
+    public SigV4Signer(string accessKey, string secretKey, string region, string service = "dynamodb", string? sessionToken = null)
     {
+        SessionToken = string.IsNullOrEmpty(sessionToken) ? null : sessionToken;
         _accessKey = accessKey;
         _secretSeed = Encoding.UTF8.GetBytes("AWS4" + secretKey);
         _region = region;
         _service = service;
     }
+
+    /// <summary>The session token of temporary credentials (sent as X-Amz-Security-Token), or null.</summary>
+    public string? SessionToken { get; }
+
+    private string SignedHeaders => SessionToken is null ? PlainSignedHeaders : TokenSignedHeaders;
 
     /// <summary>Number of times the signing key was derived (one per UTC day in a run).</summary>
     public int KeyDerivations { get; private set; }
@@ -86,7 +94,7 @@ internal sealed class SigV4Signer
         SHA256.HashData(body, hash);
 
         // Canonical request.
-        int crLen = 200 + host.Length + target.Length + st.AmzDate.Length;
+        int crLen = 260 + host.Length + target.Length + st.AmzDate.Length + (SessionToken?.Length ?? 0);
         byte[]? rented = null;
         Span<byte> cr = crLen <= 1024 ? stackalloc byte[1024] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(crLen));
         try
@@ -96,6 +104,12 @@ internal sealed class SigV4Signer
             p += Ascii(cr[p..], host);
             p += Ascii(cr[p..], "\nx-amz-date:");
             p += Ascii(cr[p..], st.AmzDate);
+            if (SessionToken is not null)
+            {
+                p += Ascii(cr[p..], "\nx-amz-security-token:");
+                p += Ascii(cr[p..], SessionToken);
+            }
+
             p += Ascii(cr[p..], "\nx-amz-target:");
             p += Ascii(cr[p..], target);
             p += Ascii(cr[p..], "\n\n" + SignedHeaders + "\n");

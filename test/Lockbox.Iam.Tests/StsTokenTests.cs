@@ -207,5 +207,13 @@ public sealed class StsTokenTests : IDisposable
         Iam("UpdateAssumeRolePolicy", ("RoleName", "web"), ("PolicyDocument", Trust("""{"Service":"ecs-tasks.amazonaws.com"}""")));
         Assert.Throws<AccessDeniedError>(() => _issuer.AssumeRoleForService(arn, "ec2.amazonaws.com", "i-1", TimeSpan.FromHours(1)));
         _issuer.AssumeRoleForService(arn, "ecs-tasks.amazonaws.com", "task", TimeSpan.FromHours(1));
+
+        // aws:SourceAccount is this account (confused-deputy conditions in trust policies).
+        Iam("UpdateAssumeRolePolicy", ("RoleName", "web"), ("PolicyDocument",
+            $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"{{Account}}"} } }]}"""));
+        _issuer.AssumeRoleForService(arn, "ec2.amazonaws.com", "i-1", TimeSpan.FromHours(1));
+        Iam("UpdateAssumeRolePolicy", ("RoleName", "web"), ("PolicyDocument",
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"999999999999"} } }]}"""));
+        Assert.Throws<AccessDeniedError>(() => _issuer.AssumeRoleForService(arn, "ec2.amazonaws.com", "i-1", TimeSpan.FromHours(1)));
     }
 }

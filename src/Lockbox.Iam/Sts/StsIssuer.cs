@@ -58,6 +58,9 @@ public sealed class StsIssuer : IRoleCredentialIssuer
         context.Set("aws:PrincipalIsAWSService", "true");
         context.Set("aws:PrincipalServiceName", servicePrincipal);
         context.Set("sts:RoleSessionName", sessionName);
+
+        // The service acts for this account (trust policies guard against the confused deputy with it).
+        context.Set("aws:SourceAccount", _store.AccountId);
         CompiledPolicy? trust;
         try
         {
