@@ -129,10 +129,49 @@ internal static class ServeCommand
             }
         });
 
+        var credentialSeconds = new Option<double>("--instance-credential-seconds")
+        {
+            Description = "Lifetime in seconds of the role credentials an instance metadata service hands out (EC2: about 6 hours).",
+            HelpName = "seconds",
+            DefaultValueFactory = _ => Lockbox.Ec2.Ec2Options.DefaultCredentialDuration.TotalSeconds,
+        };
+        var refreshSeconds = new Option<double>("--instance-credential-refresh-seconds")
+        {
+            Description = "An instance's credentials are renewed once fewer than this many seconds remain. Must be less than --instance-credential-seconds.",
+            HelpName = "seconds",
+            DefaultValueFactory = _ => Lockbox.Ec2.Ec2Options.DefaultCredentialRefreshWindow.TotalSeconds,
+        };
+        credentialSeconds.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (!(value >= 1 && value <= 43_200))
+            {
+                result.AddError($"--instance-credential-seconds '{value}' is not valid: use 1 to 43200 seconds.");
+            }
+        });
+        refreshSeconds.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (!(value >= 0 && value <= 43_200))
+            {
+                result.AddError($"--instance-credential-refresh-seconds '{value}' is not valid: use 0 to 43200 seconds.");
+            }
+        });
+
         var command = new Command("serve", $"Run the server. Root credentials come from {AccessKeyVariable} / {SecretVariable} when set, else are generated on first start.")
         {
-            listen, data, accountId, region, ttlSweepInterval, ttlChangeCooldown, logLevel, burstSeconds,
+            listen, data, accountId, region, ttlSweepInterval, ttlChangeCooldown, logLevel, burstSeconds, credentialSeconds, refreshSeconds,
         };
+        command.Validators.Add(result =>
+        {
+            // Command validators see only what was given on the command line, so apply the defaults here.
+            var refresh = result.GetResult(refreshSeconds) is { Implicit: false } ? result.GetValue(refreshSeconds) : Lockbox.Ec2.Ec2Options.DefaultCredentialRefreshWindow.TotalSeconds;
+            var lifetime = result.GetResult(credentialSeconds) is { Implicit: false } ? result.GetValue(credentialSeconds) : Lockbox.Ec2.Ec2Options.DefaultCredentialDuration.TotalSeconds;
+            if (refresh >= lifetime)
+            {
+                result.AddError("--instance-credential-refresh-seconds must be less than --instance-credential-seconds.");
+            }
+        });
 
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(listen) ?? [],
@@ -143,12 +182,17 @@ internal static class ServeCommand
             parse.GetValue(logLevel),
             parse.GetValue(burstSeconds),
             TimeSpan.FromSeconds(parse.GetValue(ttlChangeCooldown)),
+            new Lockbox.Ec2.Ec2Options
+            {
+                CredentialDuration = TimeSpan.FromSeconds(parse.GetValue(credentialSeconds)),
+                CredentialRefreshWindow = TimeSpan.FromSeconds(parse.GetValue(refreshSeconds)),
+            },
             cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(string[] listen, string data, string? accountId, string region, TimeSpan ttlSweepInterval, LogLevel logLevel,
-        double burstSeconds, TimeSpan ttlChangeCooldown, CancellationToken cancellationToken)
+        double burstSeconds, TimeSpan ttlChangeCooldown, Lockbox.Ec2.Ec2Options ec2, CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(logLevel)
@@ -168,6 +212,7 @@ internal static class ServeCommand
             TimeToLiveSweepInterval = ttlSweepInterval,
             DynamoDbBurstSeconds = burstSeconds,
             TimeToLiveChangeCooldown = ttlChangeCooldown,
+            Ec2 = ec2,
             RootAccessKeyId = NullIfEmpty(Environment.GetEnvironmentVariable(AccessKeyVariable)),
             RootSecretAccessKey = NullIfEmpty(Environment.GetEnvironmentVariable(SecretVariable)),
         };

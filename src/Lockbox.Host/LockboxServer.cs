@@ -5,6 +5,7 @@ using Lockbox.Host.Identity;
 using Lockbox.Iam.Authorization;
 using Lockbox.Kms.Envelope;
 using Lockbox.Protocols;
+using Lockbox.Protocols.Query;
 using Lockbox.Storage;
 using Lockbox.Storage.RocksDb;
 using Microsoft.AspNetCore.Builder;
@@ -32,13 +33,16 @@ public sealed class LockboxServer : IAsyncDisposable
     private readonly MasterKey _masterKey;
     private readonly Lockbox.Iam.Sts.SessionTokenCodec _sessionTokens;
     private readonly IReadOnlyList<IJsonService> _services;
+    private readonly IReadOnlyList<IQueryService> _queryServices;
     private readonly ILogger _logger;
     private DenialJournal? _denials;
     private int _disposed;
 
     private LockboxServer(WebApplication app, IStorageEngine storage, MasterKey masterKey, IReadOnlyList<IJsonService> services,
-        AccountBootstrapResult account, string region, IReadOnlyList<string> urls, ILogger logger, Lockbox.Iam.Sts.SessionTokenCodec sessionTokens)
+        IReadOnlyList<IQueryService> queryServices, AccountBootstrapResult account, string region, IReadOnlyList<string> urls, ILogger logger,
+        Lockbox.Iam.Sts.SessionTokenCodec sessionTokens)
     {
+        _queryServices = queryServices;
         _app = app;
         _sessionTokens = sessionTokens;
         _storage = storage;
@@ -81,6 +85,7 @@ public sealed class LockboxServer : IAsyncDisposable
         Lockbox.Iam.Sts.SessionTokenCodec? sessionTokens = null;
         IReadOnlyList<IJsonService> services = [];
         DenialJournal? denials = null;
+        IReadOnlyList<IQueryService> queryServices = [];
         try
         {
             storage = RocksDbStorageEngine.Open(Path.Combine(dataDirectory, "db"), new RocksDbStorageOptions());
@@ -109,12 +114,13 @@ public sealed class LockboxServer : IAsyncDisposable
                 DynamoDbBurstSeconds = options.DynamoDbBurstSeconds,
                 TimeToLiveChangeCooldown = options.TimeToLiveChangeCooldown,
                 Identity = identity,
+                Ec2 = options.Ec2,
                 SessionTokens = sessionTokens,
             };
             services = (options.ServiceFactory ?? ServiceComposition.CreateJsonServices)(context);
             HostLog.Services(logger, services.Count, string.Join(", ", services.Select(s => s.TargetPrefix)));
 
-            var queryServices = ServiceComposition.CreateQueryServices(context);
+            queryServices = ServiceComposition.CreateQueryServices(context);
             var pipeline = new RequestPipeline(services, keys, options.Region, options.MaxRequestBodyBytes, options.Time,
                 loggerFactory.CreateLogger("Lockbox.Host.Requests"), queryServices, identity,
                 new Lockbox.Iam.Sts.SessionCredentialResolver(sessionTokens));
@@ -127,10 +133,11 @@ public sealed class LockboxServer : IAsyncDisposable
                 HostLog.Listening(logger, url);
             }
 
-            return new LockboxServer(app, storage, masterKey, services, account, options.Region, urls, logger, sessionTokens) { _denials = denials };
+            return new LockboxServer(app, storage, masterKey, services, queryServices, account, options.Region, urls, logger, sessionTokens) { _denials = denials };
         }
         catch
         {
+            await DisposeServicesAsync(queryServices);
             await DisposeServicesAsync(services);
             if (denials is not null)
             {
@@ -161,6 +168,7 @@ public sealed class LockboxServer : IAsyncDisposable
         finally
         {
             await _app.DisposeAsync();
+            await DisposeServicesAsync(_queryServices);
             await DisposeServicesAsync(_services);
             if (_denials is not null)
             {
@@ -229,7 +237,7 @@ public sealed class LockboxServer : IAsyncDisposable
         return urls;
     }
 
-    private static async ValueTask DisposeServicesAsync(IReadOnlyList<IJsonService> services)
+    private static async ValueTask DisposeServicesAsync<T>(IReadOnlyList<T> services)
     {
         foreach (var service in services)
         {

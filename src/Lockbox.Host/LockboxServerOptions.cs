@@ -73,6 +73,9 @@ public sealed class LockboxServerOptions
     /// </summary>
     public Func<ServiceCompositionContext, IReadOnlyList<IJsonService>>? ServiceFactory { get; init; }
 
+    /// <summary>Timings of the EC2 subset (instance states, metadata-service credential lifetime and renewal).</summary>
+    public Lockbox.Ec2.Ec2Options Ec2 { get; init; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> describing the first invalid setting.</summary>
     public void Validate()
     {

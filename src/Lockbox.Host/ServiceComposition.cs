@@ -1,4 +1,7 @@
 using Lockbox.DynamoDb;
+using Lockbox.Ec2;
+using Lockbox.Ec2.Instances;
+using Lockbox.Ec2.Metadata;
 using Lockbox.DynamoDb.Streams;
 using Lockbox.Iam;
 using Lockbox.Protocols;
@@ -42,8 +45,9 @@ public static class ServiceComposition
     }
 
     /// <summary>
-    /// Creates the awsQuery services (IAM, STS), routed by the SigV4 credential scope's service name.
+    /// Creates the awsQuery services (IAM, STS, EC2), routed by the SigV4 credential scope's service name.
     /// Policy documents are checked by the policy engine's grammar (<see cref="PolicyEngineValidator"/>).
+    /// EC2's instance metadata listeners are bound again here for instances that survived a restart.
     /// </summary>
     public static IReadOnlyList<IQueryService> CreateQueryServices(ServiceCompositionContext context)
     {
@@ -52,6 +56,21 @@ public static class ServiceComposition
         [
             new IamService(context.Identity, context.Authorizer, new PolicyEngineValidator(), context.Time),
             new Lockbox.Iam.Sts.StsService(context.Sts, context.Authorizer),
+            CreateEc2Service(context),
         ];
+    }
+
+    /// <summary>
+    /// The EC2 subset: instance records and their metadata services (listeners restored before
+    /// returning), which obtain instance profile credentials from STS (<see cref="ServiceCompositionContext.Sts"/>).
+    /// </summary>
+    public static Ec2Service CreateEc2Service(ServiceCompositionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var store = InstanceStore.Open(context.Storage, context.Ec2);
+        var metadata = new InstanceMetadataService(store, context.Identity, context.Sts, context.Region, context.AccountId, context.Time, context.Ec2,
+            context.LoggerFactory);
+        metadata.RestoreAsync().GetAwaiter().GetResult();
+        return new Ec2Service(store, context.Identity, context.Authorizer, metadata, context.Time, context.Ec2);
     }
 }

@@ -44,6 +44,9 @@ public sealed class ServiceCompositionContext
     /// <summary>The account's IAM identities (users, groups, roles, policies, access keys); owned by the server.</summary>
     public required Lockbox.Iam.IdentityStore Identity { get; init; }
 
+    /// <summary>Timings of the EC2 subset.</summary>
+    public Lockbox.Ec2.Ec2Options Ec2 { get; init; } = new();
+
     /// <summary>Seals and opens STS session tokens (keys derived from the master key); owned by the server.</summary>
     public required Lockbox.Iam.Sts.SessionTokenCodec SessionTokens { get; init; }
 

@@ -57,6 +57,9 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
     [PythonFact(NeedsAwsCli = true)]
     public Task IamMfaAndLoginProfiles() => RunScriptAsync("iam_mfa_compat.py");
 
+    [PythonFact(NeedsAwsCli = true, NeedsServerProcess = true)]
+    public Task Ec2CredentialFreeWorkload() => RunScriptAsync("ec2_workload_compat.py");
+
     [PythonFact(NeedsAwsCli = true)]
     public Task IamPolicySimulator() => RunScriptAsync("iam_simulator_compat.py");
 
@@ -104,6 +107,8 @@ public sealed class PythonCompatTests(LockboxServerFixture fixture, ITestOutputH
             psi.Environment["AWS_PAGER"] = "";
             psi.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
             psi.Environment["PYTHONUNBUFFERED"] = "1";
+            // For scripts that run `lockbox` itself (exec, instances).
+            psi.Environment["LOCKBOX_CLI_DLL"] = LockboxServer.LocateServerAssembly();
 
             var log = new StringBuilder();
             var gate = new Lock();

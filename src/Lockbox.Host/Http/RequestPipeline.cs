@@ -333,7 +333,9 @@ internal sealed class RequestPipeline
         catch (AwsServiceException error)
         {
             output.Clear();
-            return QueryErrorWriter.Write(error, service.XmlNamespace, requestId, output);
+            return service is IQueryErrorShape shape
+                ? shape.WriteError(error, requestId, output)
+                : QueryErrorWriter.Write(error, service.XmlNamespace, requestId, output);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -346,7 +348,9 @@ internal sealed class RequestPipeline
         {
             HostLog.UnexpectedError(_logger, requestId, action, error);
             output.Clear();
-            return QueryErrorWriter.Write(QueryErrors.InternalFailure(), service.XmlNamespace, requestId, output);
+            return service is IQueryErrorShape shape
+                ? shape.WriteError(QueryErrors.InternalFailure(), requestId, output)
+                : QueryErrorWriter.Write(QueryErrors.InternalFailure(), service.XmlNamespace, requestId, output);
         }
     }
 
