@@ -51,14 +51,42 @@ public sealed class TableResourcePolicies(TableCatalog catalog) : IResourcePolic
             return null;
         }
 
-        // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/index/I | /stream/LABEL]
+        // The authorizer asks twice per request (policy, tags) about the same few ARNs: parse each once.
+        if (!_parsed.TryGetValue(resourceArn, out var parsed))
+        {
+            parsed = Parse(resourceArn);
+            if (_parsed.Count >= MaxParsedArns)
+            {
+                _parsed.Clear();
+            }
+
+            _parsed[resourceArn] = parsed;
+        }
+
+        if (parsed is null)
+        {
+            return null;
+        }
+
+        path = parsed.Path;
+        return catalog.Find(parsed.Account, parsed.Region, parsed.Path[0]);
+    }
+
+    private const int MaxParsedArns = 10_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ParsedArn?> _parsed = new(StringComparer.Ordinal);
+
+    private sealed record ParsedArn(string Region, string Account, string[] Path);
+
+    /// <summary>arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/index/I | /stream/LABEL], or null for any other ARN.</summary>
+    private static ParsedArn? Parse(string resourceArn)
+    {
         var parts = resourceArn[Prefix.Length..].Split(':', 3);
         if (parts.Length != 3 || !parts[2].StartsWith("table/", StringComparison.Ordinal))
         {
             return null;
         }
 
-        path = parts[2]["table/".Length..].Split('/');
-        return catalog.Find(parts[1], parts[0], path[0]);
+        return new ParsedArn(parts[0], parts[1], parts[2]["table/".Length..].Split('/'));
     }
 }
