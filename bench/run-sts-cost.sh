@@ -47,8 +47,23 @@ bench() {
     --connections "$CONNECTIONS" --warmup "$WARMUP" --items 2000 --ops get --rounds 1 --duration "$DURATION" "$@" 2>&1
 }
 bench --label warmup --access-key "$LOCKBOX_ROOT_ACCESS_KEY_ID" --secret-key "$LOCKBOX_ROOT_SECRET_ACCESS_KEY" >/dev/null
+# Server CPU per request (from /proc, Linux): what the server itself pays, apart from the load
+# generator that shares the machine. Warmup requests are assumed to run at the measured rate.
+server_cpu() { awk '{print $14+$15}' "/proc/$SERVER/stat" 2>/dev/null || echo 0; }
+pass() {
+  local label="$1"; shift
+  local before after out ops
+  before="$(server_cpu)"
+  out="$(bench --label "$label" "$@" | grep -E "round [0-9]+ |Exception|HTTP [0-9]" | sed "s/round 1 /round $round /")"
+  after="$(server_cpu)"
+  ops="$(awk '{for (i = 1; i <= NF; i++) if ($i == "ops/s") print $(i - 1)}' <<<"$out" | head -1)"
+  echo "$out"
+  if [ -n "$ops" ] && [ "$before" != 0 ]; then
+    awk -v t="$((after - before))" -v ops="$ops" -v d="$((DURATION + WARMUP))" -v hz="$(getconf CLK_TCK)" -v l="$label" \
+      'BEGIN { printf "    %s: server cpu %.1f us/request\n", l, t / hz * 1e6 / (ops * d) }'
+  fi
+}
 for round in $(seq 1 "$ROUNDS"); do
-  bench --label long-term --access-key "$USER_KEY" --secret-key "$USER_SECRET" | grep -E "round [0-9]+ |Exception|HTTP [0-9]" | sed "s/round 1 /round $round /"
-  bench --label role-session --access-key "$SESSION_KEY" --secret-key "$SESSION_SECRET" --session-token "$SESSION_TOKEN" \
-    | grep -E "round [0-9]+ |Exception|HTTP [0-9]" | sed "s/round 1 /round $round /"
+  pass long-term --access-key "$USER_KEY" --secret-key "$USER_SECRET"
+  pass role-session --access-key "$SESSION_KEY" --secret-key "$SESSION_SECRET" --session-token "$SESSION_TOKEN"
 done
