@@ -1,15 +1,18 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using Lockbox.Auth;
 
 namespace Lockbox.Iam.Sts;
 
 /// <summary>
 /// The authenticator's view of temporary credentials: opens session tokens with
-/// <see cref="SessionTokenCodec"/> and caches what they decode to, keyed by the token text, so only
-/// the first request with a token pays for base64, AES-GCM and JSON; later ones cost one
-/// dictionary lookup (hashing the token). Forged or garbled tokens are never cached. The cache is
-/// bounded: past <see cref="MaxEntries"/> it is cleared wholesale (tokens then decode again once).
+/// <see cref="SessionTokenCodec"/> and caches what they decode to, keyed by the access key id, so
+/// only the first request with a token pays for base64, AES-GCM and JSON; later ones cost one
+/// dictionary lookup and one constant-time compare of the token with the one the key was issued
+/// with. Forged or garbled tokens are never cached. The cache is bounded: past
+/// <see cref="MaxEntries"/> it is cleared wholesale (tokens then decode again once).
 /// </summary>
 public sealed class SessionCredentialResolver : ISessionCredentialResolver
 {
@@ -32,10 +35,12 @@ public sealed class SessionCredentialResolver : ISessionCredentialResolver
     /// <inheritdoc />
     public bool TryResolve(string accessKeyId, string sessionToken, [MaybeNullWhen(false)] out AccessKeyRecord record)
     {
-        if (_decoded.TryGetValue(sessionToken, out record))
+        // Keyed by the (random, 20-character) key id rather than the ~350-character token: the hash
+        // is cheaper, and the token presented must then equal the one the key was issued with.
+        if (_decoded.TryGetValue(accessKeyId, out record) &&
+            CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(sessionToken.AsSpan()), MemoryMarshal.AsBytes(record.SessionToken.AsSpan())))
         {
-            // The token names its key id; a genuine token presented with another key id is invalid.
-            return string.Equals(record.Principal.AccessKeyId, accessKeyId, StringComparison.Ordinal);
+            return true;
         }
 
         if (!_codec.TryOpen(accessKeyId, sessionToken, out record))
@@ -48,7 +53,7 @@ public sealed class SessionCredentialResolver : ISessionCredentialResolver
             _decoded.Clear();
         }
 
-        _decoded[sessionToken] = record;
+        _decoded[accessKeyId] = record;
         return true;
     }
 }
