@@ -129,17 +129,7 @@ internal static class DenialsCommand
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            writer.WriteStartObject();
-            writer.WriteString("time", record.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-            writer.WriteString("requestId", record.RequestId);
-            writer.WriteString("principal", record.Principal);
-            writer.WriteString("action", record.Action);
-            writer.WriteString("resource", record.Resource);
-            writer.WriteString("decision", record.Decision);
-            writer.WriteString("policyType", record.PolicyType);
-            writer.WriteString("policyId", record.PolicyId);
-            writer.WriteString("sid", record.Sid);
-            writer.WriteEndObject();
+            DenialJournal.WriteJson(writer, record, writeAbsentAsNull: true);
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());

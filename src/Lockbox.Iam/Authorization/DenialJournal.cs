@@ -165,28 +165,39 @@ public sealed class DenialJournal : IAsyncDisposable
     {
         using (var json = new Utf8JsonWriter(into))
         {
-            json.WriteStartObject();
-            json.WriteString("time", record.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
-            json.WriteString("requestId", record.RequestId);
-            json.WriteString("principal", record.Principal);
-            json.WriteString("action", record.Action);
-            json.WriteString("resource", record.Resource);
-            json.WriteString("decision", record.Decision);
-            json.WriteString("policyType", record.PolicyType);
-            if (record.PolicyId is not null)
-            {
-                json.WriteString("policyId", record.PolicyId);
-            }
-
-            if (record.Sid is not null)
-            {
-                json.WriteString("sid", record.Sid);
-            }
-
-            json.WriteEndObject();
+            WriteJson(json, record, writeAbsentAsNull: false);
         }
 
         into.WriteByte((byte)'\n');
+    }
+
+    /// <summary>
+    /// One denial as the journal's JSON object; <paramref name="writeAbsentAsNull"/> writes a
+    /// missing policy id and Sid as null (for readers that want every member) instead of leaving them out.
+    /// </summary>
+    public static void WriteJson(Utf8JsonWriter json, DenialRecord record, bool writeAbsentAsNull)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(record);
+        json.WriteStartObject();
+        json.WriteString("time", record.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteString("requestId", record.RequestId);
+        json.WriteString("principal", record.Principal);
+        json.WriteString("action", record.Action);
+        json.WriteString("resource", record.Resource);
+        json.WriteString("decision", record.Decision);
+        json.WriteString("policyType", record.PolicyType);
+        if (record.PolicyId is not null || writeAbsentAsNull)
+        {
+            json.WriteString("policyId", record.PolicyId);
+        }
+
+        if (record.Sid is not null || writeAbsentAsNull)
+        {
+            json.WriteString("sid", record.Sid);
+        }
+
+        json.WriteEndObject();
     }
 
     private static void WriteGap(Stream into, long dropped)

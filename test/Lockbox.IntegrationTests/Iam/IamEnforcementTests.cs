@@ -14,22 +14,10 @@ namespace Lockbox.IntegrationTests.Iam;
 [Collection(LockboxCollection.Name)]
 public sealed class IamEnforcementTests(LockboxServerFixture fixture)
 {
-    private static readonly XNamespace Ns = "https://iam.amazonaws.com/doc/2010-05-08/";
+    private static readonly XNamespace Ns = IamForm.Ns;
+    private readonly IamForm _iam = new(fixture);
 
-    private async Task<XDocument> IamAsync(params (string Name, string Value)[] parameters)
-    {
-        var form = string.Join("&", parameters.Prepend(("Version", "2010-05-08"))
-            .Select(p => Uri.EscapeDataString(p.Item1) + "=" + Uri.EscapeDataString(p.Item2)));
-        var body = Encoding.UTF8.GetBytes(form);
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, fixture.Endpoint + "/") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
-        SigV4Signer.Sign(request, body, fixture.AccessKey, fixture.SecretKey, DateTimeOffset.UtcNow, "us-east-1", "iam");
-        using var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
-        return XDocument.Parse(text);
-    }
+    private Task<XDocument> IamAsync(params (string Name, string Value)[] parameters) => _iam.CallAsync(parameters);
 
     private static Dictionary<string, AttributeValue> Key(string pk) => new() { ["pk"] = new AttributeValue { S = pk } };
 
