@@ -458,8 +458,7 @@ public sealed class SigV4Authenticator
             return;
         }
 
-        if (token is null || !CryptographicOperations.FixedTimeEquals(
-                MemoryMarshalBytes(token), MemoryMarshalBytes(record.SessionToken)))
+        if (token is null || !ConstantTime.Equals(token, record.SessionToken))
         {
             throw SigV4Errors.InvalidSecurityToken();
         }
@@ -468,9 +467,6 @@ public sealed class SigV4Authenticator
         {
             throw SigV4Errors.ExpiredToken();
         }
-
-        static ReadOnlySpan<byte> MemoryMarshalBytes(string value) =>
-            System.Runtime.InteropServices.MemoryMarshal.AsBytes(value.AsSpan());
     }
 
     /// <summary>The SigV4 fields of one request, from its Authorization header or its query string.</summary>

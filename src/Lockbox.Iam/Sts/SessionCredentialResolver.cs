@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Lockbox.Auth;
 
 namespace Lockbox.Iam.Sts;
@@ -38,7 +36,7 @@ public sealed class SessionCredentialResolver : ISessionCredentialResolver
         // Keyed by the (random, 20-character) key id rather than the ~350-character token: the hash
         // is cheaper, and the token presented must then equal the one the key was issued with.
         if (_decoded.TryGetValue(accessKeyId, out record) &&
-            CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(sessionToken.AsSpan()), MemoryMarshal.AsBytes(record.SessionToken.AsSpan())))
+            ConstantTime.Equals(sessionToken, record.SessionToken))
         {
             return true;
         }
