@@ -54,6 +54,9 @@ public readonly record struct ItemChange(
     /// <summary>The item before the change (null = absent), decoded on first use.</summary>
     public Dictionary<string, AttributeValue>? Old { get => _old ?? OldImage?.Item; init => _old = value; }
 
+    /// <summary>Whether an item existed before the change, answered without decoding it.</summary>
+    public bool OldExists => _old is not null || OldImage is not null;
+
     /// <summary>The item before the change as the write path unsealed it (decoded lazily), when given.</summary>
     internal StoredImage? OldImage { get; init; }
 

@@ -30,24 +30,26 @@ public sealed record StreamRecord(
     private const byte FlagNew = 4;
 
     /// <summary>Layout: version | event | flags | createdMs(8) | len(4) keys [| len(4) old] [| len(4) new].</summary>
-    public byte[] Encode() => Encode(
+    public byte[] Encode() => Encode(EventName, CreatedAtMs, ByTimeToLive, Keys,
         OldImage is null ? null : ItemCodec.Encode(OldImage),
         NewImage is null ? null : ItemCodec.Encode(NewImage));
 
     /// <summary>
     /// <see cref="Encode()"/> with the images already in <see cref="ItemCodec"/> form (the write
-    /// path has them: the old item's unsealed bytes and the new item's encoding), so a stream does
-    /// not encode every item a second time. Null = the image is not kept.
+    /// path has them: the old item's unsealed bytes and the new item's encoding), so a stream
+    /// neither decodes the replaced item nor encodes either item a second time. Null = the image
+    /// is not kept.
     /// </summary>
-    public byte[] Encode(byte[]? old, byte[]? @new)
+    public static byte[] Encode(StreamEventName eventName, long createdAtMs, bool byTimeToLive,
+        Dictionary<string, AttributeValue> keyAttributes, byte[]? old, byte[]? @new)
     {
-        var keys = ItemCodec.Encode(Keys);
+        var keys = ItemCodec.Encode(keyAttributes);
         var length = 3 + 8 + 4 + keys.Length + (old is null ? 0 : 4 + old.Length) + (@new is null ? 0 : 4 + @new.Length);
         var buffer = new byte[length];
         buffer[0] = Version1;
-        buffer[1] = (byte)EventName;
-        buffer[2] = (byte)((ByTimeToLive ? FlagTimeToLive : 0) | (old is null ? 0 : FlagOld) | (@new is null ? 0 : FlagNew));
-        BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(3), CreatedAtMs);
+        buffer[1] = (byte)eventName;
+        buffer[2] = (byte)((byTimeToLive ? FlagTimeToLive : 0) | (old is null ? 0 : FlagOld) | (@new is null ? 0 : FlagNew));
+        BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(3), createdAtMs);
         var offset = 11;
         offset = WriteBlock(buffer, offset, keys);
         if (old is not null)

@@ -156,6 +156,8 @@ public sealed class StreamStore : IItemChangeObserver, IDisposable
 
         (t_reserved ??= []).Add((stream, sequence));
         var definition = stream.Definition;
+        // Only a removal reads the old item's attributes (for its key); an overwrite's old image
+        // goes into the record as the bytes the write path unsealed, never decoded.
         var item = change.New ?? change.Old!;
         var keys = new Dictionary<string, AttributeValue>(2, StringComparer.Ordinal)
         {
@@ -166,15 +168,14 @@ public sealed class StreamStore : IItemChangeObserver, IDisposable
             keys[definition.SortKeyName] = item[definition.SortKeyName];
         }
 
-        var eventName = change.Old is null ? StreamEventName.Insert : change.New is null ? StreamEventName.Remove : StreamEventName.Modify;
-        var keepOld = definition.ViewType is "OLD_IMAGE" or "NEW_AND_OLD_IMAGES";
-        var keepNew = definition.ViewType is "NEW_IMAGE" or "NEW_AND_OLD_IMAGES";
-        var record = new StreamRecord(sequence, eventName, nowMs, change.Origin == WriteOrigin.TimeToLive, keys,
-            keepOld ? change.Old : null, keepNew ? change.New : null);
+        var oldExists = change.OldExists;
+        var eventName = !oldExists ? StreamEventName.Insert : change.New is null ? StreamEventName.Remove : StreamEventName.Modify;
+        var keepOld = oldExists && definition.ViewType is "OLD_IMAGE" or "NEW_AND_OLD_IMAGES";
+        var keepNew = change.New is not null && definition.ViewType is "NEW_IMAGE" or "NEW_AND_OLD_IMAGES";
         var key = stream.RecordKey(sequence);
-        var encoded = record.Encode(
-            keepOld && change.Old is not null ? change.OldEncoded ?? ItemCodec.Encode(change.Old) : null,
-            keepNew && change.New is not null ? change.NewEncoded ?? ItemCodec.Encode(change.New) : null);
+        var encoded = StreamRecord.Encode(eventName, nowMs, change.Origin == WriteOrigin.TimeToLive, keys,
+            keepOld ? change.OldEncoded ?? ItemCodec.Encode(change.Old!) : null,
+            keepNew ? change.NewEncoded ?? ItemCodec.Encode(change.New!) : null);
         batch.Put(_records, key, stream.DataKey.Seal(encoded, key));
     }
 
