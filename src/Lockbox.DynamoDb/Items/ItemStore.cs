@@ -251,7 +251,8 @@ public sealed class ItemStore
                     }
 
                     changed[i] = true;
-                    outcomes[i] = WriteOutcome.Of(currentImage, updated, updatedEncoded is null ? 0 : ItemCodec.SizeOf(updatedEncoded));
+                    var newSize = updatedEncoded is null ? 0 : write.Blind && write.NewSize is { } known ? known : ItemCodec.SizeOf(updatedEncoded);
+                    outcomes[i] = WriteOutcome.Of(currentImage, updated, newSize);
                     var change = new ItemChange(write.Table, write.StorageKey, null, updated, origin)
                     {
                         OldImage = currentImage,
@@ -364,6 +365,13 @@ public readonly record struct ItemWrite(TableRuntime Table, byte[] StorageKey,
     /// and the current item is not decoded unless an observer or the caller reads it.
     /// </summary>
     public bool Blind { get; init; }
+
+    /// <summary>
+    /// For a blind put whose caller has already sized the item (<see cref="ItemSize"/>, for the
+    /// 400 KB limit): that size, so the write path does not size the encoding again. Ignored
+    /// unless <see cref="Blind"/>.
+    /// </summary>
+    public int? NewSize { get; init; }
 }
 
 /// <summary>
