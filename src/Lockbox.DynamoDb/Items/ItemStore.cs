@@ -14,7 +14,8 @@ namespace Lockbox.DynamoDb.Items;
 /// not readable on disk, and hashing spreads partitions evenly for Scan segments; the sort key
 /// keeps its order-preserving encoding so a partition's items stay in range order. The value is
 /// the item's binary encoding sealed with AES-256-GCM under the table's data key, with the
-/// storage key as associated data (a value cannot be moved to another key or table).</para>
+/// storage key as associated data (a value cannot be moved to another key or table), behind a
+/// header holding the item's size (see <see cref="OpenStored"/>).</para>
 /// <para>Writes are locked read-modify-writes (<see cref="IStorageEngine.ReadModifyWrite"/>): the
 /// item's key is locked from the read of its current version to the write, so a conditional
 /// write never acts on a stale item and concurrent writers queue instead of losing updates.</para>
