@@ -69,6 +69,42 @@ public sealed class RocksDbConformanceTests : StorageEngineConformance
     }
 
     [Fact]
+    public void ReadModifyWrite_reads_a_group_from_memtable_and_files_in_the_order_given()
+    {
+        // A group read is one batched MultiGet: values must come back in the caller's (unsorted)
+        // order, whether they live in a flushed file or the memtable, absent and empty included.
+        var ks = Engine.OpenKeyspace("group");
+        var flushed = new WriteBatch();
+        for (var i = 0; i < 30; i += 2)
+        {
+            flushed.Put(ks, B($"k{i:D2}"), B($"file-{i}-" + new string('v', i * 10)));
+        }
+
+        Assert.True(Engine.Commit(flushed).Committed);
+        Rocks.Flush();
+        Assert.True(Engine.Commit(new WriteBatch().Put(ks, B("k04"), B("memtable-4")).Put(ks, B("k07"), []).Put(ks, B("k29"), B("memtable-29"))).Committed);
+
+        var keys = new[] { 29, 3, 0, 4, 7, 28, 11, 16 }.Select(i => B($"k{i:D2}")).ToArray();
+        byte[]?[]? seen = null;
+        Engine.ReadModifyWrite(ks, keys, current =>
+        {
+            seen = current;
+            return null;
+        });
+
+        Assert.NotNull(seen);
+        Assert.Equal(keys.Length, seen!.Length);
+        Assert.Equal(B("memtable-29"), seen[0]);
+        Assert.Null(seen[1]);
+        Assert.Equal(B("file-0-"), seen[2]);
+        Assert.Equal(B("memtable-4"), seen[3]);
+        Assert.Empty(seen[4]!);
+        Assert.Equal(B("file-28-" + new string('v', 280)), seen[5]);
+        Assert.Null(seen[6]);
+        Assert.Equal(B("file-16-" + new string('v', 160)), seen[7]);
+    }
+
+    [Fact]
     public void DropKeyspace_removes_its_data()
     {
         var ks = Engine.OpenKeyspace("gone");

@@ -61,7 +61,9 @@ public readonly record struct ItemChange(
     internal StoredImage? OldImage { get; init; }
 
     /// <summary><see cref="Old"/> in <see cref="ItemCodec"/> form, when the write path has it (else null).</summary>
-    public byte[]? OldEncoded { get; init; }
+    public byte[]? OldEncoded { get => _oldEncoded ?? OldImage?.Encoded; init => _oldEncoded = value; }
+
+    private readonly byte[]? _oldEncoded;
 
     /// <summary><see cref="New"/> in <see cref="ItemCodec"/> form, when the write path has it (else null).</summary>
     public byte[]? NewEncoded { get; init; }

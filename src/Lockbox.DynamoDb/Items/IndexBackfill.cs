@@ -93,7 +93,7 @@ public sealed class IndexBackfill : IDisposable
                         continue;
                     }
 
-                    var item = ItemCodec.Decode(table.DataKey.Open(values[i]!, keys[i]));
+                    var item = ItemCodec.Decode(ItemStore.OpenStored(table, keys[i], values[i]!));
                     if (IndexKeys.EntryKey(table, index, item, keys[i]) is { } entryKey)
                     {
                         batch.Put(_catalog.Indexes, entryKey, keys[i]);

@@ -1,5 +1,8 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using Lockbox.DynamoDb.Tables;
 using Lockbox.DynamoDb.Values;
+using Lockbox.Kms.Envelope;
 using Lockbox.Storage;
 
 namespace Lockbox.DynamoDb.Items;
@@ -11,7 +14,8 @@ namespace Lockbox.DynamoDb.Items;
 /// not readable on disk, and hashing spreads partitions evenly for Scan segments; the sort key
 /// keeps its order-preserving encoding so a partition's items stay in range order. The value is
 /// the item's binary encoding sealed with AES-256-GCM under the table's data key, with the
-/// storage key as associated data (a value cannot be moved to another key or table).</para>
+/// storage key as associated data (a value cannot be moved to another key or table), behind a
+/// header holding the item's size (see <see cref="OpenStored"/>).</para>
 /// <para>Writes are locked read-modify-writes (<see cref="IStorageEngine.ReadModifyWrite"/>): the
 /// item's key is locked from the read of its current version to the write, so a conditional
 /// write never acts on a stale item and concurrent writers queue instead of losing updates.</para>
@@ -89,7 +93,7 @@ public sealed class ItemStore
     public byte[]? GetEncoded(TableRuntime table, byte[] storageKey)
     {
         var sealedValue = _storage.Get(_items, storageKey);
-        return sealedValue is null ? null : table.DataKey.Open(sealedValue, storageKey);
+        return sealedValue is null ? null : OpenStored(table, storageKey, sealedValue);
     }
 
     /// <summary>Items of <paramref name="range"/> in key order (or reverse), unsealed but not decoded.</summary>
@@ -97,7 +101,7 @@ public sealed class ItemStore
     {
         foreach (var entry in _storage.Scan(_items, range, reverse))
         {
-            yield return new EncodedItem(entry.Key, table.DataKey.Open(entry.Value, entry.Key));
+            yield return new EncodedItem(entry.Key, OpenStored(table, entry.Key, entry.Value));
         }
     }
 
@@ -228,7 +232,9 @@ public sealed class ItemStore
 
                     // The current item is decoded only when the decision or an observer reads it
                     // (a blind write to a table without indexes, streams or backups never does).
-                    var currentImage = values[i] is null ? null : new StoredImage(write.Table.DataKey.Open(values[i]!, write.StorageKey));
+                    // A blind write's replaced item is not even unsealed unless something reads it:
+                    // its size, all a plain table needs, is in the stored value's header.
+                    var currentImage = values[i] is null ? null : new StoredImage(write.Table, write.StorageKey, values[i]!);
                     var current = write.Blind ? null : currentImage?.Item;
                     var updated = write.Decide(current);
                     changed[i] = false;
@@ -240,6 +246,7 @@ public sealed class ItemStore
 
                     batch ??= new WriteBatch();
                     byte[]? updatedEncoded = null;
+                    var newSize = 0;
                     if (updated is null)
                     {
                         batch.Delete(_items, write.StorageKey);
@@ -247,15 +254,15 @@ public sealed class ItemStore
                     else
                     {
                         updatedEncoded = ItemCodec.Encode(updated);
-                        batch.Put(_items, write.StorageKey, write.Table.DataKey.Seal(updatedEncoded, write.StorageKey));
+                        newSize = write.Blind && write.NewSize is { } known ? known : ItemCodec.SizeOf(updatedEncoded);
+                        batch.Put(_items, write.StorageKey, SealStored(write.Table, write.StorageKey, updatedEncoded, newSize));
                     }
 
                     changed[i] = true;
-                    outcomes[i] = WriteOutcome.Of(currentImage, updated, updatedEncoded is null ? 0 : ItemCodec.SizeOf(updatedEncoded));
+                    outcomes[i] = WriteOutcome.Of(currentImage, updated, newSize);
                     var change = new ItemChange(write.Table, write.StorageKey, null, updated, origin)
                     {
                         OldImage = currentImage,
-                        OldEncoded = currentImage?.Encoded,
                         NewEncoded = updatedEncoded,
                     };
                     foreach (var observer in _observers)
@@ -343,7 +350,69 @@ public sealed class ItemStore
     }
 
     private static Dictionary<string, AttributeValue> Unseal(TableRuntime table, byte[] storageKey, byte[] sealedValue) =>
-        ItemCodec.Decode(table.DataKey.Open(sealedValue, storageKey));
+        ItemCodec.Decode(OpenStored(table, storageKey, sealedValue));
+
+    // The stored form of an item (see ARCHITECTURE.md, "Storage layout"): SizedMarker | the item's
+    // DynamoDB size (uint32, little-endian) | DataKey.Seal(encoding, AAD = storage key | size).
+    // The size is in the clear (the sealed length reveals about as much) and bound to the value by
+    // the AAD, so a blind write accounts for the item it replaces (ItemCount, TableSizeBytes,
+    // capacity) without unsealing it. Values written before this form are the sealed encoding
+    // alone; they begin with the sealer's version byte (1), never SizedMarker, and stay readable.
+    private const byte SizedMarker = 0xA5;
+    private const int SizedHeaderLength = 5;
+
+    private static byte[] SealStored(TableRuntime table, byte[] storageKey, byte[] encoded, int size)
+    {
+        var stored = new byte[SizedHeaderLength + DataKey.SealedLength(encoded.Length)];
+        stored[0] = SizedMarker;
+        BinaryPrimitives.WriteUInt32LittleEndian(stored.AsSpan(1, 4), (uint)size);
+        var aad = ArrayPool<byte>.Shared.Rent(storageKey.Length + 4);
+        try
+        {
+            var associated = SizedAssociatedData(storageKey, stored.AsSpan(1, 4), aad);
+            table.DataKey.Seal(encoded, associated, stored.AsSpan(SizedHeaderLength));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(aad);
+        }
+
+        return stored;
+    }
+
+    /// <summary>
+    /// The <see cref="ItemCodec"/> encoding of an item from its stored value (as read from the
+    /// items keyspace, either form); throws <see cref="System.Security.Cryptography.CryptographicException"/>
+    /// when the value was tampered with or belongs to another key.
+    /// </summary>
+    public static byte[] OpenStored(TableRuntime table, byte[] storageKey, ReadOnlySpan<byte> stored)
+    {
+        if (stored.Length <= SizedHeaderLength || stored[0] != SizedMarker)
+        {
+            return table.DataKey.Open(stored, storageKey);
+        }
+
+        var aad = ArrayPool<byte>.Shared.Rent(storageKey.Length + 4);
+        try
+        {
+            return table.DataKey.Open(stored[SizedHeaderLength..], SizedAssociatedData(storageKey, stored.Slice(1, 4), aad));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(aad);
+        }
+    }
+
+    /// <summary>The item size a stored value records, or -1 for a value written before sizes were stored.</summary>
+    internal static int StoredSize(ReadOnlySpan<byte> stored) =>
+        stored.Length > SizedHeaderLength && stored[0] == SizedMarker ? (int)BinaryPrimitives.ReadUInt32LittleEndian(stored.Slice(1, 4)) : -1;
+
+    private static ReadOnlySpan<byte> SizedAssociatedData(byte[] storageKey, ReadOnlySpan<byte> size, byte[] buffer)
+    {
+        storageKey.CopyTo(buffer, 0);
+        size.CopyTo(buffer.AsSpan(storageKey.Length));
+        return buffer.AsSpan(0, storageKey.Length + 4);
+    }
 }
 
 /// <summary>An item read by a scan, with its storage key.</summary>
@@ -364,6 +433,13 @@ public readonly record struct ItemWrite(TableRuntime Table, byte[] StorageKey,
     /// and the current item is not decoded unless an observer or the caller reads it.
     /// </summary>
     public bool Blind { get; init; }
+
+    /// <summary>
+    /// For a blind put whose caller has already sized the item (<see cref="ItemSize"/>, for the
+    /// 400 KB limit): that size, so the write path does not size the encoding again. Ignored
+    /// unless <see cref="Blind"/>.
+    /// </summary>
+    public int? NewSize { get; init; }
 }
 
 /// <summary>
@@ -396,15 +472,28 @@ public readonly record struct WriteOutcome(Dictionary<string, AttributeValue>? O
 }
 
 /// <summary>
-/// An item as the write path unsealed it: its <see cref="ItemCodec"/> encoding, decoded and sized
-/// only on demand (and then once).
+/// The item a write replaces, as stored: unsealed, decoded and sized only on demand (and then
+/// once). Its size comes from the stored value's header when it has one.
 /// </summary>
-public sealed class StoredImage(byte[] encoded)
+public sealed class StoredImage
 {
+    private readonly TableRuntime _table;
+    private readonly byte[] _storageKey;
+    private readonly byte[] _stored;
+    private byte[]? _encoded;
     private Dictionary<string, AttributeValue>? _item;
-    private int _size = -1;
+    private int _size;
 
-    public byte[] Encoded { get; } = encoded;
+    internal StoredImage(TableRuntime table, byte[] storageKey, byte[] stored)
+    {
+        _table = table;
+        _storageKey = storageKey;
+        _stored = stored;
+        _size = ItemStore.StoredSize(stored);
+    }
+
+    /// <summary>The item's <see cref="ItemCodec"/> encoding (unsealed on first use).</summary>
+    public byte[] Encoded => _encoded ??= ItemStore.OpenStored(_table, _storageKey, _stored);
 
     public Dictionary<string, AttributeValue> Item => _item ??= ItemCodec.Decode(Encoded);
 

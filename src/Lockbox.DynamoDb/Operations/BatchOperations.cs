@@ -276,7 +276,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
         foreach (var (tableName, writes) in request.RequestItems)
         {
             var table = catalog.FindActive(caller.Principal.AccountId, caller.Region, tableName) ?? throw DynamoDbErrors.ResourceNotFound();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var seen = new HashSet<byte[]>(ByteArrayComparer.Instance);
             var planned = new List<(WriteRequestDto, byte[])>(writes.Count);
             foreach (var write in writes)
             {
@@ -292,7 +292,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
                     storageKey = ItemStore.StorageKey(table, write.DeleteRequest.Key!);
                 }
 
-                if (!seen.Add(Convert.ToBase64String(storageKey)))
+                if (!seen.Add(storageKey))
                 {
                     throw DynamoDbErrors.Validation("Provided list of item keys contains duplicates");
                 }
@@ -339,7 +339,8 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
             foreach (var (write, storageKey) in writes)
             {
                 var item = write.PutRequest?.Item;
-                var estimate = ConsumedCapacity.WriteUnits(itemSizes.Dequeue());
+                var size = itemSizes.Dequeue();
+                var estimate = ConsumedCapacity.WriteUnits(size);
                 if (!limiter.TryTake(table, estimate, isRead: false))
                 {
                     throttled ??= table;
@@ -347,7 +348,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
                     continue;
                 }
 
-                admitted.Add(new ItemWrite(table, storageKey, _ => item) { Blind = true });
+                admitted.Add(new ItemWrite(table, storageKey, _ => item) { Blind = true, NewSize = item is null ? null : size });
                 estimates.Add(estimate);
             }
 

@@ -157,7 +157,7 @@ public sealed class TimeToLiveSweeper(TableCatalog catalog, ItemStore store, Tim
                         continue;
                     }
 
-                    var item = ItemCodec.Decode(table.DataKey.Open(values[i]!, keys[i]));
+                    var item = ItemCodec.Decode(ItemStore.OpenStored(table, keys[i], values[i]!));
                     if (ExpiryIndex.TryGetExpiry(item, attribute, out var seconds))
                     {
                         batch.Put(catalog.Expiry, ExpiryIndex.EntryKey(prefix, seconds, keys[i]), []);
@@ -286,7 +286,7 @@ public sealed class TimeToLiveSweeper(TableCatalog catalog, ItemStore store, Tim
             var batch = new WriteBatch();
             for (var i = 0; i < keys.Count; i++)
             {
-                var item = values[i] is null ? null : ItemCodec.Decode(table.DataKey.Open(values[i]!, keys[i]));
+                var item = values[i] is null ? null : ItemCodec.Decode(ItemStore.OpenStored(table, keys[i], values[i]!));
                 if (item is null || !ExpiryIndex.TryGetExpiry(item, attribute, out var seconds) || seconds != stale[i].Seconds)
                 {
                     batch.Delete(catalog.Expiry, stale[i].EntryKey);

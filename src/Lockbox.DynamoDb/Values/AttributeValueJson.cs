@@ -94,10 +94,11 @@ public static class AttributeValueJson
                 throw ValueErrors.Serialization(ValueErrors.UnexpectedFieldType);
         }
 
-        var map = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+        // Sized for a typical item, so that reading one does not grow the table twice.
+        var map = new Dictionary<string, AttributeValue>(8, StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString()!;
+            var name = AttributeNames.Read(ref reader);
             reader.Read();
             if (reader.TokenType == JsonTokenType.Null)
             {
@@ -128,7 +129,7 @@ public static class AttributeValueJson
         var map = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString()!;
+            var name = AttributeNames.Read(ref reader);
             reader.Read();
             if (reader.TokenType == JsonTokenType.Null)
             {
@@ -729,5 +730,48 @@ public static class AttributeValueJson
         }
 
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Attribute names repeat across the items of a request and across requests (a BatchWriteItem
+    /// of 25 items carries each name 25 times). A small per-thread cache of recently read names,
+    /// keyed by their UTF-8 bytes, returns the string read before instead of transcoding and
+    /// allocating it again. Strings are immutable, so sharing one among items is safe.
+    /// </summary>
+    private static class AttributeNames
+    {
+        private const int Slots = 128;
+        private const int MaxCachedLength = 32;
+
+        [ThreadStatic]
+        private static Entry[]? t_entries;
+
+        public static string Read(ref Utf8JsonReader reader)
+        {
+            if (reader.ValueIsEscaped || reader.HasValueSequence || reader.ValueSpan.Length > MaxCachedLength)
+            {
+                return reader.GetString()!;
+            }
+
+            var utf8 = reader.ValueSpan;
+            var hash = 2166136261u;
+            foreach (var b in utf8)
+            {
+                hash = (hash ^ b) * 16777619u;
+            }
+
+            var entries = t_entries ??= new Entry[Slots];
+            ref var entry = ref entries[hash % Slots];
+            if (entry.Name is not null && utf8.SequenceEqual(entry.Utf8))
+            {
+                return entry.Name;
+            }
+
+            var name = reader.GetString()!;
+            entry = new Entry(utf8.ToArray(), name);
+            return name;
+        }
+
+        private readonly record struct Entry(byte[] Utf8, string Name);
     }
 }

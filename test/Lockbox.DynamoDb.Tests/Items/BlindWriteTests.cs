@@ -1,7 +1,12 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Lockbox.Common;
+using Lockbox.DynamoDb.Items;
 using Lockbox.DynamoDb.Streams;
+using Lockbox.DynamoDb.Values;
 using Lockbox.Kms.Envelope;
+using Lockbox.Storage;
 using Lockbox.Storage.RocksDb;
 
 namespace Lockbox.DynamoDb.Tests.Items;
@@ -73,6 +78,37 @@ public sealed class BlindWriteTests : IDisposable
         Assert.Equal("1", records[1].GetProperty("dynamodb").GetProperty("OldImage").GetProperty("v").GetProperty("N").GetString());
         Assert.Equal("2", records[1].GetProperty("dynamodb").GetProperty("NewImage").GetProperty("v").GetProperty("N").GetString());
         Assert.Equal("2", records[2].GetProperty("dynamodb").GetProperty("OldImage").GetProperty("v").GetProperty("N").GetString());
+    }
+
+    [Fact]
+    public void A_stored_value_carries_the_item_size_bound_to_it_and_values_without_a_size_stay_readable()
+    {
+        CreateTable("sized", stream: null);
+        Call("PutItem", """{"TableName":"sized","Item":{"pk":{"S":"new"},"v":{"S":"LARGE"}}}""".Replace("LARGE", Large, StringComparison.Ordinal));
+        var table = _engine.Catalog.FindActive("123456789012", "us-east-1", "sized")!;
+        var newKey = ItemStore.StorageKey(table, AttributeValue.FromString("new"), null);
+
+        // Header: 0xA5, then the DynamoDB size (2 + 3 + 1 + 1,500 bytes), little-endian.
+        var stored = _storage.Get(_engine.Catalog.Items, newKey)!;
+        Assert.Equal(0xA5, stored[0]);
+        Assert.Equal(1506, BinaryPrimitives.ReadInt32LittleEndian(stored.AsSpan(1, 4)));
+        Assert.Equal(1506, ItemCodec.SizeOf(ItemStore.OpenStored(table, newKey, stored)));
+
+        // The size is authenticated: a changed header no longer opens.
+        var tampered = (byte[])stored.Clone();
+        tampered[1] ^= 1;
+        Assert.ThrowsAny<CryptographicException>(() => ItemStore.OpenStored(table, newKey, tampered));
+
+        // A value in the earlier form (the sealed encoding alone) is read, replaced and sized as before.
+        var oldKey = ItemStore.StorageKey(table, AttributeValue.FromString("old"), null);
+        var oldItem = new Dictionary<string, AttributeValue> { ["pk"] = AttributeValue.FromString("old"), ["v"] = AttributeValue.FromString(Large) };
+        _storage.Commit(new WriteBatch().Put(_engine.Catalog.Items, oldKey, table.DataKey.Seal(ItemCodec.Encode(oldItem), oldKey)));
+        var got = Call("GetItem", """{"TableName":"sized","Key":{"pk":{"S":"old"}}}""");
+        Assert.Equal(Large, got.GetProperty("Item").GetProperty("v").GetProperty("S").GetString());
+        var batch = Call("BatchWriteItem", """{"RequestItems":{"sized":[{"PutRequest":{"Item":{"pk":{"S":"old"},"v":{"S":"small"}}}}]},"ReturnConsumedCapacity":"TOTAL"}""");
+        Assert.Equal(2, batch.GetProperty("ConsumedCapacity")[0].GetProperty("CapacityUnits").GetDouble());
+        var replaced = Call("PutItem", """{"TableName":"sized","Item":{"pk":{"S":"old"},"v":{"S":"again"}},"ReturnValues":"ALL_OLD"}""");
+        Assert.Equal("small", replaced.GetProperty("Attributes").GetProperty("v").GetProperty("S").GetString());
     }
 
     public void Dispose()

@@ -53,6 +53,31 @@ public class AttributeValueJsonTests
     }
 
     [Fact]
+    public void Attribute_names_read_through_the_name_cache_are_exact_for_many_distinct_and_escaped_names()
+    {
+        // Names are cached per thread by their UTF-8 bytes; colliding slots, lengths around the
+        // cache limit, non-ASCII and escaped names must all come back exactly as sent.
+        var names = Enumerable.Range(0, 600).Select(i => "n" + i).Concat([
+            "", "é", "ü", "日本", "a\"b", new string('x', 32), new string('x', 33), new string('y', 31), "\u0041"]).ToList();
+        for (var pass = 0; pass < 2; pass++)
+        {
+            // Each name both as the serializer escapes it (non-ASCII as \uXXXX) and as raw UTF-8.
+            var forms = names.Select(n => JsonSerializer.Serialize(n)).Concat(names.Where(n => !n.Contains('"')).Select(n => "\"" + n + "\""));
+            foreach (var encoded in forms)
+            {
+                var json = "{" + encoded + ":{\"M\":{" + encoded + ":{\"S\":\"v\"}}}}";
+                var item = ReadItem(json);
+                var expected = JsonSerializer.Deserialize<string>(encoded)!;
+                Assert.Equal(expected, Assert.Single(item.Keys));
+                Assert.Equal(expected, Assert.Single(item[expected].AsMap().Keys));
+            }
+        }
+
+        var unicodeEscaped = ReadItem("""{"\u0041":{"S":"1"},"A":{"S":"2"}}""");
+        Assert.Equal("2", Assert.Single(unicodeEscaped).Value.AsString());
+    }
+
+    [Fact]
     public void Round_trips_every_type()
     {
         const string json = """{"s":{"S":"héllo \"x\""},"e":{"S":""},"n":{"N":"-1.5"},"b":{"B":"AAEC/w=="},"eb":{"B":""},"t":{"BOOL":true},"f":{"BOOL":false},"z":{"NULL":true},"ss":{"SS":["a","b",""]},"ns":{"NS":["1","100","0.001"]},"bs":{"BS":["AA==","AQ=="]},"l":{"L":[{"S":"x"},{"N":"0"},{"L":[]},{"M":{}}]},"m":{"M":{"k":{"M":{"deep":{"NS":["7"]}}}}}}""";
