@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Lockbox.DynamoDb.Values;
@@ -12,6 +13,9 @@ namespace Lockbox.DynamoDb.Values;
 /// <see cref="AttributeValueJson.WriteItem"/> give for the decoded item; they only skip the
 /// dictionaries, lists and strings a decode allocates.
 /// </summary>
+// Stack buffers are not zeroed on entry: every one is written before it is read, and a Scan
+// page formats thousands of numbers.
+[SkipLocalsInit]
 public static partial class ItemCodec
 {
     // The type keys, escaped once: the writer then skips the escaping check it makes for every name.

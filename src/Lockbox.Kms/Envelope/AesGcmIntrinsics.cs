@@ -19,7 +19,9 @@ namespace Lockbox.Kms.Envelope;
 /// branches or table lookups. It is tested against <see cref="AesGcm"/> in both directions.</para>
 /// <para>Immutable after construction, so one instance serves every thread (no pool). The round
 /// keys and the hash key live in a pinned array that <see cref="Dispose"/> zeroes.</para>
+/// <para>Stack buffers are written before they are read, so they are not zeroed on entry.</para>
 /// </summary>
+[SkipLocalsInit]
 internal sealed class AesGcmIntrinsics : IDisposable
 {
     public const int NonceSize = 12;
