@@ -32,6 +32,61 @@ public sealed class EnvelopeTests
         Assert.Equal(plaintext, key.Open(destination.AsSpan(0, sealedData.Length), _aad));
     }
 
+    /// <summary>
+    /// The sealing format is AES-256-GCM exactly as the platform's AesGcm computes it, in both
+    /// directions, for every length around the block and four-block boundaries and for associated
+    /// data of several block counts (the sealer runs its own AES-NI code where the CPU has it).
+    /// </summary>
+    [Fact]
+    public void Sealed_values_are_standard_aes_gcm_in_both_directions()
+    {
+        var random = new Random(20261201);
+        var rawKey = new byte[32];
+        for (var keyIndex = 0; keyIndex < 4; keyIndex++)
+        {
+            random.NextBytes(rawKey);
+            using var master = MasterKey.FromBytes(rawKey);
+            using var reference = new AesGcm(rawKey, 16);
+            foreach (var aadLength in new[] { 0, 1, 15, 16, 17, 33, 64, 100 })
+            {
+                for (var length = 0; length <= 200; length += length < 80 ? 1 : 7)
+                {
+                    var plaintext = new byte[length];
+                    random.NextBytes(plaintext);
+                    var aad = new byte[aadLength];
+                    random.NextBytes(aad);
+
+                    // Ours sealed, the platform opens.
+                    var sealedData = master.Seal(plaintext, aad);
+                    var opened = new byte[length];
+                    reference.Decrypt(sealedData.AsSpan(1, 12), sealedData.AsSpan(13, length), sealedData.AsSpan(13 + length, 16), opened, aad);
+                    Assert.Equal(plaintext, opened);
+
+                    // The platform sealed, ours opens.
+                    var theirs = new byte[29 + length];
+                    theirs[0] = 1;
+                    random.NextBytes(theirs.AsSpan(1, 12));
+                    reference.Encrypt(theirs.AsSpan(1, 12), plaintext, theirs.AsSpan(13, length), theirs.AsSpan(13 + length, 16), aad);
+                    Assert.Equal(plaintext, master.Open(theirs, aad));
+                }
+            }
+        }
+    }
+
+    /// <summary>The test case with a 256-bit key, associated data and a partial last block from the GCM specification.</summary>
+    [Fact]
+    public void Opens_the_gcm_specification_test_vector()
+    {
+        using var master = MasterKey.FromBytes(Convert.FromHexString("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308"));
+        var sealedData = Convert.FromHexString("01" + "cafebabefacedbaddecaf888" +
+            "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662" +
+            "76fc6ece0f4e1768cddf8853bb2d551b");
+        var plaintext = master.Open(sealedData, Convert.FromHexString("feedfacedeadbeeffeedfacedeadbeefabaddad2"));
+        Assert.Equal(
+            "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
+            Convert.ToHexStringLower(plaintext));
+    }
+
     [Fact]
     public void Seal_uses_a_fresh_nonce_each_time()
     {

@@ -90,9 +90,14 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
         }
 
         var beginsWith = keyCondition.SortKey?.Operator == SortKeyOperator.BeginsWith ? keyCondition : null;
-        var page = ReadsWholeItems(target, filter, projection) && beginsWith is null
-            ? ReadEncodedPage(target, range, reverse: !forward, request.Limit)
-            : ReadPage(target, target.Scan(range, reverse: !forward), request.Limit, filter, beginsWith);
+        if (ReadsWholeItems(target, filter, projection) && beginsWith is null)
+        {
+            var encodedPage = WriteEncodedPage(writer, target, range, reverse: !forward, request.Limit, writeItems: select != "COUNT");
+            WritePageEnd(writer, target, encodedPage, request.ReturnConsumedCapacity, request.ConsistentRead ?? false);
+            return;
+        }
+
+        var page = ReadPage(target, target.Scan(range, reverse: !forward), request.Limit, filter, beginsWith);
         WritePage(writer, target, page, select, projection, request.ReturnConsumedCapacity, request.ConsistentRead ?? false);
     }
 
@@ -157,9 +162,14 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             range = range with { Start = After(startKey) };
         }
 
-        var page = ReadsWholeItems(target, filter, projection)
-            ? ReadEncodedPage(target, range, reverse: false, request.Limit)
-            : ReadPage(target, target.Scan(range, reverse: false), request.Limit, filter, null);
+        if (ReadsWholeItems(target, filter, projection))
+        {
+            var encodedPage = WriteEncodedPage(writer, target, range, reverse: false, request.Limit, writeItems: select != "COUNT");
+            WritePageEnd(writer, target, encodedPage, request.ReturnConsumedCapacity, request.ConsistentRead ?? false);
+            return;
+        }
+
+        var page = ReadPage(target, target.Scan(range, reverse: false), request.Limit, filter, null);
         WritePage(writer, target, page, select, projection, request.ReturnConsumedCapacity, request.ConsistentRead ?? false);
     }
 
@@ -224,29 +234,43 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
 
     /// <summary>
     /// Whether a page is the table's items as stored (no index, filter or projection), so it can be
-    /// read and written from the items' encodings without decoding them (<see cref="ReadEncodedPage"/>).
+    /// read and written from the items' encodings without decoding them (<see cref="WriteEncodedPage"/>).
     /// </summary>
     private static bool ReadsWholeItems(ReadTarget target, ConditionExpression? filter, ProjectionExpression? projection) =>
         target.Index is null && filter is null && projection is null;
 
     /// <summary>
-    /// <see cref="ReadPage"/> for a page of whole table items: sizes are read from the encodings
-    /// and only the last item (for LastEvaluatedKey) is decoded; <see cref="WritePage"/> then
-    /// writes each item's JSON straight from its encoding.
+    /// <see cref="ReadPage"/> and the first half of <see cref="WritePage"/> for a page of whole table
+    /// items: opens the answer and, unless <paramref name="writeItems"/> is false (Select COUNT),
+    /// writes each item's JSON straight from its encoding as it is read, taking its size from that
+    /// same pass; only the last item (for LastEvaluatedKey) is decoded. The caller finishes the
+    /// answer with <see cref="WritePageEnd"/>. (A failure midway leaves a partial answer in the
+    /// writer; the pipeline discards the output of a failed request.)
     /// </summary>
-    private ReadResult ReadEncodedPage(ReadTarget target, KeyRange range, bool reverse, int? limit)
+    private ReadResult WriteEncodedPage(Utf8JsonWriter writer, ReadTarget target, KeyRange range, bool reverse, int? limit, bool writeItems)
     {
         var result = new ReadResult();
+        writer.WriteStartObject();
+        if (writeItems)
+        {
+            writer.WriteStartArray("Items");
+        }
+
         foreach (var stored in store.ScanEncoded(target.Table, range, reverse))
         {
             result.ScannedCount++;
-            result.ScannedBytes += ItemCodec.SizeOf(stored.Encoded);
-            result.Encoded.Add(stored.Encoded);
+            result.EncodedCount++;
+            result.ScannedBytes += writeItems ? ItemCodec.WriteJson(stored.Encoded, writer) : ItemCodec.SizeOf(stored.Encoded);
             if (result.ScannedCount == limit || result.ScannedBytes >= MaxPageBytes)
             {
                 result.LastKey = target.LastKeyOf(ItemCodec.Decode(stored.Encoded));
                 break;
             }
+        }
+
+        if (writeItems)
+        {
+            writer.WriteEndArray();
         }
 
         return result;
@@ -255,10 +279,6 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
     private void WritePage(Utf8JsonWriter writer, ReadTarget target, ReadResult page, string select,
         ProjectionExpression? projection, string? returnConsumedCapacity, bool consistent)
     {
-        var table = target.Table;
-
-        // Query and Scan round the summed size of every item read (filtered out or not) up to 4 KB once.
-        var units = ConsumedCapacity.ReadUnits(page.ScannedBytes, consistent);
         writer.WriteStartObject();
         if (select != "COUNT")
         {
@@ -267,11 +287,6 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             // index's projection only. A global index item already holds just its projection.
             var projectToIndex = select == "ALL_PROJECTED_ATTRIBUTES" && target.Projected is not null;
             writer.WriteStartArray("Items");
-            foreach (var encoded in page.Encoded)
-            {
-                ItemCodec.WriteJson(encoded, writer);
-            }
-
             foreach (var item in page.Items)
             {
                 var shown = projection is not null ? projection.Apply(item)
@@ -282,7 +297,17 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
             writer.WriteEndArray();
         }
 
-        writer.WriteNumber("Count", page.Items.Count + page.Encoded.Count);
+        WritePageEnd(writer, target, page, returnConsumedCapacity, consistent);
+    }
+
+    /// <summary>The answer after its Items: counts, LastEvaluatedKey, the capacity charged (and reported if asked).</summary>
+    private void WritePageEnd(Utf8JsonWriter writer, ReadTarget target, ReadResult page, string? returnConsumedCapacity, bool consistent)
+    {
+        var table = target.Table;
+
+        // Query and Scan round the summed size of every item read (filtered out or not) up to 4 KB once.
+        var units = ConsumedCapacity.ReadUnits(page.ScannedBytes, consistent);
+        writer.WriteNumber("Count", page.Items.Count + page.EncodedCount);
         writer.WriteNumber("ScannedCount", page.ScannedCount);
         if (page.LastKey is not null)
         {
@@ -470,8 +495,8 @@ internal sealed class ReadOperations(TableCatalog catalog, ItemStore store, IReq
     {
         public List<Dictionary<string, AttributeValue>> Items { get; } = [];
 
-        /// <summary>The page's items in <see cref="ItemCodec"/> form, when it was read by <see cref="ReadEncodedPage"/> (then <see cref="Items"/> is empty).</summary>
-        public List<byte[]> Encoded { get; } = [];
+        /// <summary>How many items <see cref="WriteEncodedPage"/> returned (written straight from their encodings; then <see cref="Items"/> is empty).</summary>
+        public int EncodedCount { get; set; }
         public int ScannedCount { get; set; }
         public long ScannedBytes { get; set; }
         public Dictionary<string, AttributeValue>? LastKey { get; set; }

@@ -436,26 +436,11 @@ public readonly struct DynamoNumber : IEquatable<DynamoNumber>, IComparable<Dyna
             return 0;
         }
 
-        if (magnitude < 10_000_000_000_000_000_000UL)
-        {
-            var small = (ulong)magnitude;
-            var n = 1;
-            while (small >= 10)
-            {
-                small /= 10;
-                n++;
-            }
-
-            return n;
-        }
-
-        var d = 20;
-        while (d < s_pow10.Length && magnitude >= s_pow10[d])
-        {
-            d++;
-        }
-
-        return d;
+        // A value of b bits has floor(b·log10 2) or one more digits (1233/4096 ≈ log10 2); one
+        // comparison with the power of ten decides.
+        var bits = 128 - (int)UInt128.LeadingZeroCount(magnitude);
+        var guess = (bits * 1233) >> 12;
+        return magnitude >= s_pow10[guess] ? guess + 1 : guess;
     }
 
     internal static UInt128 Pow10(int n) => s_pow10[n];

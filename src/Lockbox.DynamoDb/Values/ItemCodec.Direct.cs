@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Lockbox.DynamoDb.Values;
@@ -10,8 +13,23 @@ namespace Lockbox.DynamoDb.Values;
 /// <see cref="AttributeValueJson.WriteItem"/> give for the decoded item; they only skip the
 /// dictionaries, lists and strings a decode allocates.
 /// </summary>
+// Stack buffers are not zeroed on entry: every one is written before it is read, and a Scan
+// page formats thousands of numbers.
+[SkipLocalsInit]
 public static partial class ItemCodec
 {
+    // The type keys, escaped once: the writer then skips the escaping check it makes for every name.
+    private static readonly JsonEncodedText s_sKey = JsonEncodedText.Encode("S");
+    private static readonly JsonEncodedText s_nKey = JsonEncodedText.Encode("N");
+    private static readonly JsonEncodedText s_bKey = JsonEncodedText.Encode("B");
+    private static readonly JsonEncodedText s_boolKey = JsonEncodedText.Encode("BOOL");
+    private static readonly JsonEncodedText s_nullKey = JsonEncodedText.Encode("NULL");
+    private static readonly JsonEncodedText s_mKey = JsonEncodedText.Encode("M");
+    private static readonly JsonEncodedText s_lKey = JsonEncodedText.Encode("L");
+    private static readonly JsonEncodedText s_ssKey = JsonEncodedText.Encode("SS");
+    private static readonly JsonEncodedText s_nsKey = JsonEncodedText.Encode("NS");
+    private static readonly JsonEncodedText s_bsKey = JsonEncodedText.Encode("BS");
+
     /// <summary>The item's size as DynamoDB counts it (see <see cref="ItemSize"/>), read from its encoding.</summary>
     public static int SizeOf(ReadOnlySpan<byte> encoded)
     {
@@ -174,48 +192,44 @@ public static partial class ItemCodec
             case (byte)AttributeType.S:
             {
                 var utf8 = reader.Raw(reader.Count());
-                writer.WriteString("S"u8, utf8);
+                writer.WriteString(s_sKey, utf8);
                 size = utf8.Length;
                 break;
             }
 
             case (byte)AttributeType.N:
-            {
-                var number = ReadNumber(ref reader);
-                WriteNumberJson(writer, "N"u8, number);
-                size = ItemSize.Of(number);
+                writer.WritePropertyName(s_nKey);
+                size = WriteNumberJson(ref reader, writer);
                 break;
-            }
-
             case (byte)AttributeType.B:
             {
                 var bytes = reader.Raw(reader.Count());
-                writer.WriteBase64String("B"u8, bytes);
+                writer.WriteBase64String(s_bKey, bytes);
                 size = bytes.Length;
                 break;
             }
 
             case (byte)AttributeType.BOOL:
-                writer.WriteBoolean("BOOL"u8, false);
+                writer.WriteBoolean(s_boolKey, false);
                 size = 1;
                 break;
             case TrueTag:
-                writer.WriteBoolean("BOOL"u8, true);
+                writer.WriteBoolean(s_boolKey, true);
                 size = 1;
                 break;
             case (byte)AttributeType.NULL:
-                writer.WriteBoolean("NULL"u8, true);
+                writer.WriteBoolean(s_nullKey, true);
                 size = 1;
                 break;
             case (byte)AttributeType.M:
-                writer.WritePropertyName("M"u8);
+                writer.WritePropertyName(s_mKey);
                 size = 3 + WriteMapBody(ref reader, writer, depth + 1, perElement: 1);
                 break;
             case (byte)AttributeType.L:
             {
                 var count = reader.Count();
                 size = 3;
-                writer.WriteStartArray("L"u8);
+                writer.WriteStartArray(s_lKey);
                 for (var i = 0; i < count; i++)
                 {
                     size += WriteValueJson(ref reader, writer, depth + 1) + 1;
@@ -229,7 +243,7 @@ public static partial class ItemCodec
             {
                 var count = reader.Count();
                 size = 0;
-                writer.WriteStartArray("SS"u8);
+                writer.WriteStartArray(s_ssKey);
                 for (var i = 0; i < count; i++)
                 {
                     var utf8 = reader.Raw(reader.Count());
@@ -245,12 +259,10 @@ public static partial class ItemCodec
             {
                 var count = reader.Count();
                 size = 0;
-                writer.WriteStartArray("NS"u8);
+                writer.WriteStartArray(s_nsKey);
                 for (var i = 0; i < count; i++)
                 {
-                    var number = ReadNumber(ref reader);
-                    WriteNumberJson(writer, default, number);
-                    size += ItemSize.Of(number);
+                    size += WriteNumberJson(ref reader, writer);
                 }
 
                 writer.WriteEndArray();
@@ -261,7 +273,7 @@ public static partial class ItemCodec
             {
                 var count = reader.Count();
                 size = 0;
-                writer.WriteStartArray("BS"u8);
+                writer.WriteStartArray(s_bsKey);
                 for (var i = 0; i < count; i++)
                 {
                     var bytes = reader.Raw(reader.Count());
@@ -281,24 +293,99 @@ public static partial class ItemCodec
         return size;
     }
 
-    private static void WriteNumberJson(Utf8JsonWriter writer, ReadOnlySpan<byte> name, DynamoNumber number)
+    /// <summary>
+    /// Reads an encoded number and writes it as a JSON string value: the text
+    /// <see cref="DynamoNumber.Format"/> gives (digits, '-' and '.' only, so nothing to escape),
+    /// formatted straight from the stored magnitude and exponent into UTF-8. Returns its size
+    /// (<see cref="ItemSize.Of(DynamoNumber)"/>).
+    /// </summary>
+    private static int WriteNumberJson(ref Reader reader, Utf8JsonWriter writer)
     {
-        // Number text is ASCII digits, sign, point and exponent: written as UTF-8 directly.
-        Span<char> chars = stackalloc char[DynamoNumber.MaxTextLength];
-        var length = number.Format(chars);
-        Span<byte> utf8 = stackalloc byte[DynamoNumber.MaxTextLength];
-        for (var i = 0; i < length; i++)
+        var zigzag = reader.VarUInt();
+        var exponent = (int)(zigzag >> 1) ^ -(int)(zigzag & 1);
+        var header = reader.Byte();
+        var length = header & 0x7F;
+        if (length > 16)
         {
-            utf8[i] = (byte)chars[i];
+            throw Corrupt();
         }
 
-        if (name.IsEmpty)
+        Span<byte> bytes = stackalloc byte[16];
+        bytes.Clear();
+        reader.Raw(length).CopyTo(bytes);
+        var magnitude = BinaryPrimitives.ReadUInt128LittleEndian(bytes);
+        if (magnitude >= DynamoNumber.Pow10(DynamoNumber.MaxDigits))
         {
-            writer.WriteStringValue(utf8[..length]);
+            throw Corrupt();
+        }
+
+        if (magnitude == UInt128.Zero)
+        {
+            writer.WriteRawValue("\"0\""u8, skipInputValidation: true);
+            return 1;
+        }
+
+        Span<byte> digits = stackalloc byte[40];
+        int d;
+        var formatted = magnitude <= ulong.MaxValue
+            ? ((ulong)magnitude).TryFormat(digits, out d, default, CultureInfo.InvariantCulture)
+            : magnitude.TryFormat(digits, out d, default, CultureInfo.InvariantCulture);
+        if (!formatted)
+        {
+            throw Corrupt();
+        }
+
+        // Laid out as DynamoNumber.Format lays it out, between quotes.
+        Span<byte> text = stackalloc byte[DynamoNumber.MaxTextLength + 2];
+        var negative = (header & 0x80) != 0;
+        var pos = 0;
+        text[pos++] = (byte)'"';
+        if (negative)
+        {
+            text[pos++] = (byte)'-';
+        }
+
+        if (exponent >= 0)
+        {
+            if (exponent > DynamoNumber.MaxTextLength - d - 1)
+            {
+                throw Corrupt();
+            }
+
+            digits[..d].CopyTo(text[pos..]);
+            pos += d;
+            text.Slice(pos, exponent).Fill((byte)'0');
+            pos += exponent;
         }
         else
         {
-            writer.WriteString(name, utf8[..length]);
+            var pointAt = d + exponent;
+            if (pointAt > 0)
+            {
+                digits[..pointAt].CopyTo(text[pos..]);
+                pos += pointAt;
+                text[pos++] = (byte)'.';
+                digits[pointAt..d].CopyTo(text[pos..]);
+                pos += d - pointAt;
+            }
+            else
+            {
+                if (d - pointAt > DynamoNumber.MaxTextLength - 3)
+                {
+                    throw Corrupt();
+                }
+
+                text[pos++] = (byte)'0';
+                text[pos++] = (byte)'.';
+                text.Slice(pos, -pointAt).Fill((byte)'0');
+                pos += -pointAt;
+                digits[..d].CopyTo(text[pos..]);
+                pos += d;
+            }
         }
+
+        text[pos++] = (byte)'"';
+        writer.WriteRawValue(text[..pos], skipInputValidation: true);
+        return ItemSize.OfNumber(d, exponent, negative);
     }
 }

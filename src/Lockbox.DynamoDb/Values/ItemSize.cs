@@ -115,10 +115,16 @@ public static class ItemSize
             return 1;
         }
 
-        var high = number.AdjustedExponent;          // power of ten of the leading digit
-        var low = number.Exponent;                    // power of ten of the last digit
+        return OfNumber(number.SignificantDigits, number.Exponent, number.Sign < 0);
+    }
+
+    /// <summary>Stored size of a non-zero number of <paramref name="digits"/> significant digits, the last at 10^<paramref name="exponent"/>.</summary>
+    internal static int OfNumber(int digits, int exponent, bool negative)
+    {
+        var high = exponent + digits - 1;             // power of ten of the leading digit
+        var low = exponent;                           // power of ten of the last digit
         var pairs = FloorHalf(high) - FloorHalf(low) + 1;
-        return 1 + pairs + (number.Sign < 0 ? 1 : 0);
+        return 1 + pairs + (negative ? 1 : 0);
     }
 
     private static int FloorHalf(int n) => n >= 0 ? n / 2 : -((-n + 1) / 2);

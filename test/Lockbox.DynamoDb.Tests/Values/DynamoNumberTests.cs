@@ -205,6 +205,35 @@ public class DynamoNumberTests
         Assert.Equal(1.5, DynamoNumber.Parse("1.5").ToDouble());
     }
 
+    [Fact]
+    public void Digit_counts_match_the_decimal_text_at_every_power_of_ten()
+    {
+        Assert.Equal(0, DynamoNumber.CountDigits(UInt128.Zero));
+        var power = UInt128.One;
+        for (var digits = 1; digits <= 38; digits++)
+        {
+            // power = 10^(digits-1): the smallest value with this many digits; power - 1 has one fewer.
+            Assert.Equal(digits, DynamoNumber.CountDigits(power));
+            Assert.Equal(digits, DynamoNumber.CountDigits((power * 10) - 1));
+            if (digits > 1)
+            {
+                Assert.Equal(digits - 1, DynamoNumber.CountDigits(power - 1));
+            }
+
+            power *= 10;
+        }
+
+        Assert.Equal(39, DynamoNumber.CountDigits(power));
+        Assert.Equal(39, DynamoNumber.CountDigits(UInt128.MaxValue));
+        var random = new Random(11);
+        for (var i = 0; i < 10_000; i++)
+        {
+            var value = new UInt128((ulong)random.NextInt64() >> random.Next(64), (ulong)random.NextInt64()) >> random.Next(128);
+            var expected = value == UInt128.Zero ? 0 : value.ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
+            Assert.Equal(Math.Min(expected, 39), DynamoNumber.CountDigits(value));
+        }
+    }
+
     internal static DynamoNumber RandomNumber(Random random)
     {
         var digits = random.Next(1, 39);
