@@ -301,24 +301,7 @@ public static partial class ItemCodec
     /// </summary>
     private static int WriteNumberJson(ref Reader reader, Utf8JsonWriter writer)
     {
-        var zigzag = reader.VarUInt();
-        var exponent = (int)(zigzag >> 1) ^ -(int)(zigzag & 1);
-        var header = reader.Byte();
-        var length = header & 0x7F;
-        if (length > 16)
-        {
-            throw Corrupt();
-        }
-
-        Span<byte> bytes = stackalloc byte[16];
-        bytes.Clear();
-        reader.Raw(length).CopyTo(bytes);
-        var magnitude = BinaryPrimitives.ReadUInt128LittleEndian(bytes);
-        if (magnitude >= DynamoNumber.Pow10(DynamoNumber.MaxDigits))
-        {
-            throw Corrupt();
-        }
-
+        var (negative, magnitude, exponent) = ReadNumberParts(ref reader);
         if (magnitude == UInt128.Zero)
         {
             writer.WriteRawValue("\"0\""u8, skipInputValidation: true);
@@ -337,7 +320,6 @@ public static partial class ItemCodec
 
         // Laid out as DynamoNumber.Format lays it out, between quotes.
         Span<byte> text = stackalloc byte[DynamoNumber.MaxTextLength + 2];
-        var negative = (header & 0x80) != 0;
         var pos = 0;
         text[pos++] = (byte)'"';
         if (negative)

@@ -174,6 +174,13 @@ public static partial class ItemCodec
 
     private static DynamoNumber ReadNumber(ref Reader reader)
     {
+        var (negative, magnitude, exponent) = ReadNumberParts(ref reader);
+        return DynamoNumber.FromNormalizedParts(negative, magnitude, exponent);
+    }
+
+    /// <summary>An encoded number's sign, magnitude (below 10^38) and exponent: zigzag exponent | sign-and-length byte | little-endian magnitude.</summary>
+    private static (bool Negative, UInt128 Magnitude, int Exponent) ReadNumberParts(ref Reader reader)
+    {
         var zigzag = reader.VarUInt();
         var exponent = (int)(zigzag >> 1) ^ -(int)(zigzag & 1);
         var header = reader.Byte();
@@ -192,7 +199,7 @@ public static partial class ItemCodec
             throw Corrupt();
         }
 
-        return DynamoNumber.FromNormalizedParts((header & 0x80) != 0, magnitude, exponent);
+        return ((header & 0x80) != 0, magnitude, exponent);
     }
 
     private static Dictionary<string, AttributeValue> ReadMap(ref Reader reader, int depth)
