@@ -8,6 +8,8 @@
 # Usage: OLD=/tmp/old-build NEW=/tmp/new-build bench/run-build-ab.sh
 #   env: OPS=batchwrite ROUNDS=7 DURATION=5 WARMUP=2 CONNECTIONS=16 PORT=8400 (uses PORT and PORT+1)
 #        PERF=name: also `perf record -g` both servers into /tmp/name.data (run with perf maps on)
+#        OLD_ENV="K=V ..." / NEW_ENV="K=V ...": extra environment for one server (OLD=NEW then
+#        compares one build under two runtime settings)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 : "${OLD:?OLD=build directory}" "${NEW:?NEW=build directory}"
@@ -17,8 +19,8 @@ export LOCKBOX_ROOT_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE LOCKBOX_ROOT_SECRET_ACCES
 [ -n "${PERF:-}" ] && export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 dotnet build "$ROOT/bench/Lockbox.Bench.Load" -c Release -nologo -v q >/dev/null
 WORK="$(mktemp -d)"
-dotnet "$OLD/lockbox.dll" serve --listen "127.0.0.1:$PORT" --data "$WORK/old" >"$WORK/old.log" 2>&1 & P_OLD=$!
-dotnet "$NEW/lockbox.dll" serve --listen "127.0.0.1:$((PORT + 1))" --data "$WORK/new" >"$WORK/new.log" 2>&1 & P_NEW=$!
+env ${OLD_ENV:-} dotnet "$OLD/lockbox.dll" serve --listen "127.0.0.1:$PORT" --data "$WORK/old" >"$WORK/old.log" 2>&1 & P_OLD=$!
+env ${NEW_ENV:-} dotnet "$NEW/lockbox.dll" serve --listen "127.0.0.1:$((PORT + 1))" --data "$WORK/new" >"$WORK/new.log" 2>&1 & P_NEW=$!
 trap 'kill $P_OLD $P_NEW 2>/dev/null; wait $P_OLD $P_NEW 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$PORT/" >/dev/null && curl -sf "http://127.0.0.1:$((PORT + 1))/" >/dev/null && break

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Lockbox.Host;
+using Lockbox.Host.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Lockbox.Cli;
@@ -194,6 +195,8 @@ internal static class ServeCommand
     private static async Task<int> RunAsync(string[] listen, string data, string? accountId, string region, TimeSpan ttlSweepInterval, LogLevel logLevel,
         double burstSeconds, TimeSpan ttlChangeCooldown, Lockbox.Ec2.Ec2Options ec2, CancellationToken cancellationToken)
     {
+        // Before the first socket is opened; the server starts no .NET child processes.
+        IoThreadScheduling.PreferInlineCompletions();
         using var loggerFactory = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(logLevel)
             .AddFilter("Microsoft", LogLevel.Warning)
