@@ -59,24 +59,11 @@ public sealed class LauncherTests
         try
         {
             // The launcher builds the server in Release first when its build is missing or stale.
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var endpoint = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
-            while (true)
+            while (!await LockboxServer.IsHealthyAsync(endpoint))
             {
                 Assert.False(process.HasExited, "the launcher exited before the server answered");
-                try
-                {
-                    using var answer = await http.GetAsync(new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/")));
-                    if (answer.IsSuccessStatusCode)
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-
                 Assert.True(DateTime.UtcNow < deadline, "the server did not answer within 5 minutes");
                 await Task.Delay(500);
             }

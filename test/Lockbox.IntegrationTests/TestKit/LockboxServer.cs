@@ -238,11 +238,14 @@ public sealed class LockboxServer : IAsyncDisposable
             $"lockbox did not answer GET {Endpoint}/ with 200 within {_options.StartTimeout.TotalSeconds} s.{Environment.NewLine}--- server output ---{Environment.NewLine}{Output}");
     }
 
-    private async Task<bool> IsHealthyAsync()
+    private Task<bool> IsHealthyAsync() => IsHealthyAsync(Endpoint);
+
+    /// <summary>GET / (unsigned) at <paramref name="endpoint"/>: true when it answers 200.</summary>
+    public static async Task<bool> IsHealthyAsync(string endpoint)
     {
         try
         {
-            using var response = await HealthClient.GetAsync(new Uri(Endpoint + "/")).ConfigureAwait(false);
+            using var response = await HealthClient.GetAsync(new Uri(endpoint + "/")).ConfigureAwait(false);
             return response.StatusCode == HttpStatusCode.OK;
         }
         catch (HttpRequestException)
