@@ -5,30 +5,39 @@ using Lockbox.IntegrationTests.TestKit;
 namespace Lockbox.IntegrationTests.LockboxOnly;
 
 /// <summary>
-/// The repository's <c>./lockbox</c> launcher (README's run command): it limits glibc's malloc
-/// arenas for <c>serve</c> unless the caller chose a value. The launcher execs the server, so the
-/// started process's /proc environ is the server's environment.
+/// The repository's <c>./lockbox</c> launcher (README's run command): for <c>serve</c> it limits
+/// glibc's malloc arenas and sets the GC's gen0 budget, each unless the caller chose a value. The
+/// launcher execs the server, so the started process's /proc environ is the server's environment.
 /// </summary>
 [Collection(LockboxCollection.Name)]
 public sealed class LauncherTests
 {
     [LauncherFact]
-    public async Task Serve_gets_two_malloc_arenas()
+    public async Task Serve_gets_two_malloc_arenas_and_a_16_MB_gen0_budget()
     {
-        Assert.Contains("MALLOC_ARENA_MAX=2", await ServerEnvironmentAsync(arenaMax: null));
+        var environment = await ServerEnvironmentAsync(callerSettings: []);
+
+        Assert.Contains("MALLOC_ARENA_MAX=2", environment);
+        Assert.Contains("DOTNET_GCgen0size=0x1000000", environment);
     }
 
     [LauncherFact]
-    public async Task A_value_the_caller_chose_is_kept()
+    public async Task Values_the_caller_chose_are_kept()
     {
-        var environment = await ServerEnvironmentAsync(arenaMax: "4");
+        var environment = await ServerEnvironmentAsync(callerSettings: new()
+        {
+            ["MALLOC_ARENA_MAX"] = "4",
+            ["DOTNET_GCgen0size"] = "0x400000",
+        });
 
         Assert.Contains("MALLOC_ARENA_MAX=4", environment);
         Assert.DoesNotContain("MALLOC_ARENA_MAX=2", environment);
+        Assert.Contains("DOTNET_GCgen0size=0x400000", environment);
+        Assert.DoesNotContain("DOTNET_GCgen0size=0x1000000", environment);
     }
 
     /// <summary>Starts <c>./lockbox serve</c>, waits until it answers, and returns its environment.</summary>
-    private static async Task<string[]> ServerEnvironmentAsync(string? arenaMax)
+    private static async Task<string[]> ServerEnvironmentAsync(Dictionary<string, string> callerSettings)
     {
         var port = LockboxServer.FindFreePort();
         var data = Directory.CreateTempSubdirectory("lockbox-launcher-");
@@ -46,9 +55,10 @@ public sealed class LauncherTests
 
         start.Environment.Remove("LOCKBOX_MASTER_KEY");
         start.Environment.Remove("MALLOC_ARENA_MAX");
-        if (arenaMax is not null)
+        start.Environment.Remove("DOTNET_GCgen0size");
+        foreach (var (name, value) in callerSettings)
         {
-            start.Environment["MALLOC_ARENA_MAX"] = arenaMax;
+            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start)!;
