@@ -7,8 +7,19 @@ namespace Lockbox.Storage;
 /// </summary>
 public sealed class WriteBatch
 {
-    private readonly List<WriteOperation> _operations = [];
+    private readonly List<WriteOperation> _operations;
     private readonly List<WriteCondition> _conditions = [];
+
+    public WriteBatch()
+        : this(0)
+    {
+    }
+
+    /// <summary>A batch with room for <paramref name="expectedOperations"/> operations (no resizing on the way).</summary>
+    public WriteBatch(int expectedOperations)
+    {
+        _operations = new List<WriteOperation>(expectedOperations);
+    }
 
     public IReadOnlyList<WriteOperation> Operations => _operations;
     public IReadOnlyList<WriteCondition> Conditions => _conditions;

@@ -180,7 +180,10 @@ public sealed class ConstraintErrors
     {
         for (var i = 0; i < (list?.Count ?? 0); i++)
         {
-            NotNull(list![i], $"{path}.{i + 1}.member");
+            if (list![i] is null)
+            {
+                NotNull(null, $"{path}.{i + 1}.member");
+            }
         }
     }
 

@@ -48,29 +48,68 @@ public sealed class ItemStore
     /// </summary>
     public void AddObserver(IItemChangeObserver observer) => _observers.Add(observer);
 
+    /// <summary>Length of <see cref="PartitionPrefix"/>: the table's 8-byte storage id and the partition hash.</summary>
+    public const int PartitionPrefixLength = 8 + PartitionHashLength;
+
     /// <summary>storageId | keyedHash(pk): the prefix every item of one partition shares.</summary>
     public static byte[] PartitionPrefix(TableRuntime table, AttributeValue partitionKey)
     {
-        var encodedPartition = KeyEncoding.Encode(partitionKey);
-        var prefix = new byte[8 + PartitionHashLength];
-        table.StoragePrefix.CopyTo(prefix, 0);
-        table.DataKey.KeyedHash(encodedPartition, prefix.AsSpan(8, PartitionHashLength));
+        var prefix = new byte[PartitionPrefixLength];
+        WritePartitionPrefix(table, partitionKey, prefix);
         return prefix;
     }
 
+    /// <summary>The partition prefix followed by the sort key's encoding (none for a table without one).</summary>
     public static byte[] StorageKey(TableRuntime table, AttributeValue partitionKey, AttributeValue? sortKey)
     {
-        var prefix = PartitionPrefix(table, partitionKey);
         if (sortKey is null)
         {
-            return prefix;
+            return PartitionPrefix(table, partitionKey);
         }
 
-        var encodedSort = KeyEncoding.Encode(sortKey);
-        var key = new byte[prefix.Length + encodedSort.Length];
-        prefix.CopyTo(key, 0);
-        encodedSort.CopyTo(key, prefix.Length);
-        return key;
+        // One array per key: the sort key is encoded on the stack (or a pooled buffer) first.
+        var max = KeyEncoding.GetMaxLength(sortKey);
+        byte[]? rented = null;
+        var encodedSort = max <= KeyEncoding.StackBufferLength
+            ? stackalloc byte[KeyEncoding.StackBufferLength]
+            : (rented = ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            var sortLength = KeyEncoding.Encode(sortKey, encodedSort);
+            var key = new byte[PartitionPrefixLength + sortLength];
+            WritePartitionPrefix(table, partitionKey, key);
+            encodedSort[..sortLength].CopyTo(key.AsSpan(PartitionPrefixLength));
+            return key;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static void WritePartitionPrefix(TableRuntime table, AttributeValue partitionKey, Span<byte> destination)
+    {
+        var max = KeyEncoding.GetMaxLength(partitionKey);
+        byte[]? rented = null;
+        var encodedPartition = max <= KeyEncoding.StackBufferLength
+            ? stackalloc byte[KeyEncoding.StackBufferLength]
+            : (rented = ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            var partitionLength = KeyEncoding.Encode(partitionKey, encodedPartition);
+            table.StoragePrefix.CopyTo(destination);
+            table.DataKey.KeyedHash(encodedPartition[..partitionLength], destination.Slice(8, PartitionHashLength));
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     public static byte[] StorageKey(TableRuntime table, IReadOnlyDictionary<string, AttributeValue> item)
@@ -244,7 +283,7 @@ public sealed class ItemStore
                         continue;
                     }
 
-                    batch ??= new WriteBatch();
+                    batch ??= new WriteBatch(writes.Count);
                     byte[]? updatedEncoded = null;
                     var newSize = 0;
                     if (updated is null)

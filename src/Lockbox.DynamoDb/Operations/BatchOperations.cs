@@ -225,7 +225,6 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
                 errors.NoNullElements(writes, $"requestItems.{tableName}.member");
                 for (var i = 0; i < (writes?.Count ?? 0); i++)
                 {
-                    var path = $"requestItems.{tableName}.member.{i + 1}.member";
                     if (writes![i] is null)
                     {
                         continue;
@@ -233,12 +232,12 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
 
                     if (writes[i].DeleteRequest is { Key: null })
                     {
-                        errors.NotNull(null, path + ".deleteRequest.key");
+                        errors.NotNull(null, $"requestItems.{tableName}.member.{i + 1}.member.deleteRequest.key");
                     }
 
                     if (writes[i].PutRequest is { Item: null })
                     {
-                        errors.NotNull(null, path + ".putRequest.item");
+                        errors.NotNull(null, $"requestItems.{tableName}.member.{i + 1}.member.putRequest.item");
                     }
                 }
             }
@@ -247,7 +246,8 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
         errors.ThrowIfAny();
 
         // Each put's item size, computed once (in request order) for the limit and the capacity estimate.
-        var itemSizes = new Queue<int>();
+        var writeCount = request.RequestItems!.Values.Sum(w => w.Count);
+        var itemSizes = new Queue<int>(writeCount);
         foreach (var writes in request.RequestItems!.Values)
         {
             foreach (var write in writes)
@@ -267,7 +267,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
             }
         }
 
-        if (request.RequestItems.Values.Sum(w => w.Count) > MaxWriteRequests)
+        if (writeCount > MaxWriteRequests)
         {
             throw DynamoDbErrors.Validation("Too many items requested for the BatchWriteItem call");
         }
@@ -276,7 +276,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
         foreach (var (tableName, writes) in request.RequestItems)
         {
             var table = catalog.FindActive(caller.Principal.AccountId, caller.Region, tableName) ?? throw DynamoDbErrors.ResourceNotFound();
-            var seen = new HashSet<byte[]>(ByteArrayComparer.Instance);
+            var seen = new HashSet<byte[]>(writes.Count, ByteArrayComparer.Instance);
             var planned = new List<(WriteRequestDto, byte[])>(writes.Count);
             foreach (var write in writes)
             {
@@ -329,8 +329,8 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
         // Admission: each write takes its estimated units (the new item's size) from its table's
         // bucket; once a provisioned table's write capacity is spent, its remaining writes come
         // back as UnprocessedItems. The estimate is corrected after the write (old item's size).
-        var admitted = new List<ItemWrite>();
-        var estimates = new List<double>();
+        var admitted = new List<ItemWrite>(writeCount);
+        var estimates = new List<double>(writeCount);
         var unprocessed = new List<(string TableName, List<WriteRequestDto> Writes)>();
         TableRuntime? throttled = null;
         foreach (var (table, writes) in plans)

@@ -22,7 +22,7 @@ public static partial class ItemCodec
     public const byte CurrentVersion = 1;
     private const byte TrueTag = 0x84;
 
-    public static byte[] Encode(IReadOnlyDictionary<string, AttributeValue> item)
+    public static byte[] Encode(Dictionary<string, AttributeValue> item)
     {
         var writer = new Writer(256);
         try

@@ -32,12 +32,26 @@ public static class KeyEncoding
     /// <summary>Largest encoding of a number: class + exponent + 19 digit pairs + terminator.</summary>
     public const int MaxNumberLength = 3 + ((DynamoNumber.MaxDigits + 1) / 2);
 
+    /// <summary>Keys up to this many encoded bytes are encoded on the stack (DynamoDB allows 2,048-byte partition keys).</summary>
+    public const int StackBufferLength = 512;
+
     /// <summary>The encoding of a key value as a new array.</summary>
     public static byte[] Encode(AttributeValue value)
     {
-        var writer = new ArrayBufferWriter<byte>(GetMaxLength(value));
-        Encode(value, writer);
-        return writer.WrittenSpan.ToArray();
+        var max = GetMaxLength(value);
+        byte[]? rented = null;
+        var buffer = max <= StackBufferLength ? stackalloc byte[StackBufferLength] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            return buffer[..Encode(value, buffer)].ToArray();
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>The encoding of a partition key followed by an optional sort key.</summary>
@@ -63,68 +77,58 @@ public static class KeyEncoding
     };
 
     /// <summary>Appends the encoding of a key value (S, N or B) to <paramref name="writer"/>.</summary>
-    public static void Encode(AttributeValue value, IBufferWriter<byte> writer)
+    public static void Encode(AttributeValue value, IBufferWriter<byte> writer) =>
+        writer.Advance(Encode(value, writer.GetSpan(GetMaxLength(value))));
+
+    /// <summary>
+    /// Writes the encoding of a key value (S, N or B) into <paramref name="destination"/>, which
+    /// has at least <see cref="GetMaxLength"/> bytes; returns the bytes written.
+    /// </summary>
+    public static int Encode(AttributeValue value, Span<byte> destination) => value.Type switch
     {
-        switch (value.Type)
-        {
-            case AttributeType.S:
-                EncodeString(value.AsString(), writer);
-                break;
-            case AttributeType.B:
-                EncodeBytes(value.AsBinary(), writer);
-                break;
-            case AttributeType.N:
-            {
-                var span = writer.GetSpan(MaxNumberLength);
-                writer.Advance(EncodeNumber(value.AsNumber(), span));
-                break;
-            }
+        AttributeType.S => EncodeString(value.AsString(), destination),
+        AttributeType.B => EncodeBytes(value.AsBinary(), destination),
+        AttributeType.N => EncodeNumber(value.AsNumber(), destination),
+        _ => throw NotAKey(value.Type),
+    };
 
-            default:
-                throw NotAKey(value.Type);
-        }
-    }
-
-    private static void EncodeString(string s, IBufferWriter<byte> writer)
+    private static int EncodeString(string s, Span<byte> destination)
     {
         var max = Encoding.UTF8.GetMaxByteCount(s.Length);
-        if (max <= 512)
+        if (max <= StackBufferLength)
         {
-            Span<byte> utf8 = stackalloc byte[max];
+            Span<byte> utf8 = stackalloc byte[StackBufferLength];
             var n = Encoding.UTF8.GetBytes(s, utf8);
-            EncodeBytes(utf8[..n], writer);
+            return EncodeBytes(utf8[..n], destination);
         }
-        else
-        {
-            EncodeBytes(Encoding.UTF8.GetBytes(s), writer);
-        }
+
+        return EncodeBytes(Encoding.UTF8.GetBytes(s), destination);
     }
 
-    private static void EncodeBytes(ReadOnlySpan<byte> bytes, IBufferWriter<byte> writer)
+    private static int EncodeBytes(ReadOnlySpan<byte> bytes, Span<byte> destination)
     {
         var zeros = bytes.Count((byte)0);
         var length = bytes.Length + zeros + 2;
-        var dest = writer.GetSpan(length);
         if (zeros == 0)
         {
-            bytes.CopyTo(dest);
+            bytes.CopyTo(destination);
         }
         else
         {
             var pos = 0;
             foreach (var b in bytes)
             {
-                dest[pos++] = b;
+                destination[pos++] = b;
                 if (b == 0)
                 {
-                    dest[pos++] = 0xFF;
+                    destination[pos++] = 0xFF;
                 }
             }
         }
 
-        dest[length - 2] = 0x00;
-        dest[length - 1] = 0x01;
-        writer.Advance(length);
+        destination[length - 2] = 0x00;
+        destination[length - 1] = 0x01;
+        return length;
     }
 
     /// <summary>Writes a number's encoding into <paramref name="dest"/> (at least <see cref="MaxNumberLength"/> bytes).</summary>

@@ -63,6 +63,28 @@ public class KeyEncodingTests
     }
 
     [Fact]
+    public void Encodings_are_the_stored_format()
+    {
+        // Stored keys are these bytes: the format must never change under existing data.
+        Assert.Equal("6100FF620001", Convert.ToHexString(KeyEncoding.Encode(AttributeValue.FromString("a\0b"))));
+        Assert.Equal("00FF100001", Convert.ToHexString(KeyEncoding.Encode(AttributeValue.FromBinary([0x00, 0x10]))));
+        Assert.Equal("03820C01", Convert.ToHexString(KeyEncoding.Encode(AttributeValue.FromNumber(DynamoNumber.Parse("1")))));
+        Assert.Equal("02", Convert.ToHexString(KeyEncoding.Encode(AttributeValue.FromNumber(DynamoNumber.Parse("0")))));
+    }
+
+    [Fact]
+    public void Keys_longer_than_the_stack_buffer_encode_the_same_way()
+    {
+        // 1,024 two-byte characters and a zero: 2,049 UTF-8 bytes, past KeyEncoding.StackBufferLength.
+        var text = new string('\u00e9', 1024) + "\0";
+        var expected = Encoding.UTF8.GetBytes(new string('\u00e9', 1024)).Concat(new byte[] { 0x00, 0xFF, 0x00, 0x01 }).ToArray();
+
+        Assert.Equal(expected, KeyEncoding.Encode(AttributeValue.FromString(text)));
+        var composite = KeyEncoding.Encode(AttributeValue.FromString(text), AttributeValue.FromString("x"));
+        Assert.Equal(expected.Concat(new byte[] { 0x78, 0x00, 0x01 }).ToArray(), composite);
+    }
+
+    [Fact]
     public void Composite_keys_order_by_partition_then_sort()
     {
         var random = new Random(7);

@@ -95,6 +95,32 @@ public sealed class ValidationErrorTests(LockboxServerFixture fixture) : IAsyncL
     }
 
     [Fact]
+    public async Task Keys_at_the_size_limits_round_trip_and_one_byte_more_is_refused()
+    {
+        // 2,048 and 1,024 UTF-8 bytes (two-byte characters): past the key encoder's stack buffer.
+        var partition = new string('\u00e9', 1024);
+        var sort = new string('s', 1022) + "\u00e9";
+        await _client.PutItemAsync(_range, Av.Item(("pk", Av.S(partition)), ("sk", Av.S(sort)), ("v", Av.S("at the limit"))));
+
+        var got = await _client.GetItemAsync(_range, Av.Key(partition, sort));
+        Assert.Equal("at the limit", got.Item["v"].S);
+        var queried = await _client.QueryAsync(new QueryRequest
+        {
+            TableName = _range,
+            KeyConditionExpression = "pk = :p AND begins_with(sk, :s)",
+            ExpressionAttributeValues = new() { [":p"] = Av.S(partition), [":s"] = Av.S(sort[..1000]) },
+        });
+        Assert.Equal(sort, Assert.Single(queried.Items)["sk"].S);
+
+        await AwsAssert.ValidationAsync(
+            () => _client.PutItemAsync(_range, Av.Item(("pk", Av.S(partition + "x")), ("sk", Av.S("s")))),
+            "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes");
+        await AwsAssert.ValidationAsync(
+            () => _client.GetItemAsync(_range, Av.Key("p", sort + "x")),
+            "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes");
+    }
+
+    [Fact]
     public async Task GetItem_KeyDoesNotMatchSchema()
     {
         await AwsAssert.ValidationAsync(
