@@ -73,10 +73,7 @@ internal sealed class LoadRunner
         {
             var s = stats[i] = new WorkerStats();
             var rng = new Random(HashCode.Combine(_seed, round, connections, i));
-            // Raw workers block on their socket, so each gets its own thread; their loop never awaits.
-            tasks[i] = _client == BenchClient.Raw
-                ? Task.Factory.StartNew(() => WorkerAsync(s, rng).GetAwaiter().GetResult(), TaskCreationOptions.LongRunning)
-                : Task.Run(() => WorkerAsync(s, rng));
+            tasks[i] = Task.Run(() => WorkerAsync(s, rng));
         }
 
         if (warmup > 0)
@@ -161,7 +158,7 @@ internal sealed class LoadRunner
             try
             {
                 status = connection is not null
-                    ? SendRaw(connection, target, body, response)
+                    ? await SendRawAsync(connection, target, body, response)
                     : await SendWithHttpClientAsync(target, body, response);
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or System.Net.Sockets.SocketException)
@@ -225,27 +222,20 @@ internal sealed class LoadRunner
             if (status == 0)
             {
                 // Avoid a hot failure loop against a dead endpoint.
-                if (connection is not null)
-                {
-                    Thread.Sleep(10);
-                }
-                else
-                {
-                    await Task.Delay(10);
-                }
+                await Task.Delay(10);
             }
         }
     }
 
-    private int SendRaw(RawHttpConnection connection, string target, byte[]? body, ResponseBuffer response)
+    private ValueTask<int> SendRawAsync(RawHttpConnection connection, string target, byte[]? body, ResponseBuffer response)
     {
         if (body is null)
         {
-            return connection.GetRoot(response);
+            return connection.GetRootAsync(response);
         }
 
         (string amzDate, string authorization) = _http.Sign(target, body);
-        return connection.Post(target, amzDate, authorization, body, response, _http.SessionToken);
+        return connection.PostAsync(target, amzDate, authorization, body, response, _http.SessionToken);
     }
 
     private async ValueTask<int> SendWithHttpClientAsync(string target, byte[]? body, ResponseBuffer response)

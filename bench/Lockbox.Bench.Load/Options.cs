@@ -56,9 +56,10 @@ internal sealed class Options
           --region R            SigV4 region (default us-east-1)
           --json FILE           also write results as JSON
           --raw                 only GET / (health) to measure the bare HTTP request rate
-          --client KIND         raw (default): hand-written HTTP/1.1 over one socket per worker, cheap
-                                for the generator; httpclient: .NET's HttpClient (costs the generator
-                                several times more CPU, which a 2-core machine takes from the server)
+          --client KIND         raw (default): hand-written HTTP/1.1 over one socket per worker, driven
+                                from .NET's epoll threads, cheap for the generator; httpclient: .NET's
+                                HttpClient (costs the generator several times more CPU, which a 2-core
+                                machine takes from the server)
           --seed N              random seed for keys
           --keep-tables         do not delete the bench tables at the end
           --stream VIEW         create the bench table with a stream (KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES)
@@ -233,7 +234,7 @@ internal sealed class Options
 /// <summary>How the workers send their requests.</summary>
 internal enum BenchClient
 {
-    /// <summary>One hand-driven HTTP/1.1 socket per worker (<see cref="RawHttpConnection"/>).</summary>
+    /// <summary>One hand-driven HTTP/1.1 socket per worker (<see cref="RawHttpConnection"/>), driven from the epoll threads.</summary>
     Raw,
 
     /// <summary>.NET's HttpClient with a connection pool of one connection per worker.</summary>

@@ -27,6 +27,13 @@ if (o.BareServerPort is int barePort)
     return await BareServer.RunAsync(barePort);
 }
 
+if (o.Client == BenchClient.Raw && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+{
+    // Read when the first socket opens: the raw workers' continuations then run on the epoll
+    // threads, one per core, instead of hopping to the thread pool after every answer.
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+}
+
 if (o.SignCheck)
 {
     // Fixed inputs so the signature can be compared with an independent SigV4 implementation.

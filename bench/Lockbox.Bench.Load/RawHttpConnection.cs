@@ -6,12 +6,14 @@ using System.Text;
 namespace Lockbox.Bench.Load;
 
 /// <summary>
-/// One HTTP/1.1 keep-alive connection driven by hand with blocking calls on its worker's own
-/// thread: the request is formatted straight into a reused buffer and the answer parsed in place
-/// (status line, Content-Length or chunked body). This is what load generators such as wrk do; it
-/// costs the generator a fraction of the CPU of <see cref="HttpClient"/> (no async state machines,
-/// no epoll-to-thread-pool hop per answer), so on a small machine more of the cores are left to the
-/// server being measured. The server sees the same bytes a SigV4-signing SDK would send.
+/// One HTTP/1.1 keep-alive connection driven by hand: the request is formatted straight into a
+/// reused buffer and the answer parsed in place (status line, Content-Length or chunked body). The
+/// socket is awaited, and the program runs socket completions on .NET's epoll threads (one per
+/// core, see Program.cs), so a few threads drive every connection, as wrk's event loops do. That
+/// costs the generator a fraction of the CPU of <see cref="HttpClient"/> and of a blocked thread
+/// per connection (whose every answer is a context switch), so on a small machine more of the
+/// cores are left to the server being measured. The server sees the same bytes a SigV4-signing SDK
+/// would send.
 /// </summary>
 internal sealed class RawHttpConnection : IDisposable
 {
@@ -32,8 +34,11 @@ internal sealed class RawHttpConnection : IDisposable
     }
 
     /// <summary>Sends a signed AWS JSON 1.0 POST to "/"; the answer's body lands in <paramref name="response"/>.</summary>
-    public int Post(string target, string amzDate, string authorization, ReadOnlySpan<byte> body, ResponseBuffer response,
-        string? sessionToken = null)
+    public ValueTask<int> PostAsync(string target, string amzDate, string authorization, ReadOnlyMemory<byte> body, ResponseBuffer response,
+        string? sessionToken = null) =>
+        RoundTripAsync(FormatPost(target, amzDate, authorization, body.Span, sessionToken), response);
+
+    private int FormatPost(string target, string amzDate, string authorization, ReadOnlySpan<byte> body, string? sessionToken)
     {
         int length = 0;
         Append(ref length, "POST / HTTP/1.1\r\n"u8);
@@ -58,20 +63,22 @@ internal sealed class RawHttpConnection : IDisposable
         length += written;
         Append(ref length, HeaderEnd);
         Append(ref length, body);
-        return RoundTrip(length, response);
+        return length;
     }
 
     /// <summary>An unsigned <c>GET /</c> (the health line).</summary>
-    public int GetRoot(ResponseBuffer response)
+    public ValueTask<int> GetRootAsync(ResponseBuffer response) => RoundTripAsync(FormatGetRoot(), response);
+
+    private int FormatGetRoot()
     {
         int length = 0;
         Append(ref length, "GET / HTTP/1.1\r\n"u8);
         Append(ref length, _hostLine);
         Append(ref length, "\r\n"u8);
-        return RoundTrip(length, response);
+        return length;
     }
 
-    private int RoundTrip(int requestLength, ResponseBuffer response)
+    private async ValueTask<int> RoundTripAsync(int requestLength, ResponseBuffer response)
     {
         Socket socket = _socket ??= Connect();
         try
@@ -79,130 +86,129 @@ internal sealed class RawHttpConnection : IDisposable
             int sent = 0;
             while (sent < requestLength)
             {
-                sent += socket.Send(_request.AsSpan(sent, requestLength - sent), SocketFlags.None);
+                sent += await socket.SendAsync(_request.AsMemory(sent, requestLength - sent), SocketFlags.None);
             }
 
-            return ReadResponse(socket, response);
+            int headerEnd;
+            while ((headerEnd = FindInReceived(HeaderEnd)) < 0)
+            {
+                await ReceiveMoreAsync(socket);
+            }
+
+            (int status, long contentLength, bool chunked, bool close) = ConsumeHead(headerEnd);
+            response.Length = 0;
+            if (chunked)
+            {
+                while (true)
+                {
+                    int lineEnd;
+                    while ((lineEnd = FindInReceived("\r\n"u8)) < 0)
+                    {
+                        await ReceiveMoreAsync(socket);
+                    }
+
+                    long size = ConsumeChunkSize(lineEnd);
+                    if (size > 0)
+                    {
+                        await ReadExactlyAsync(socket, response, size);
+                    }
+
+                    await ReadExactlyAsync(socket, null, 2);
+                    if (size == 0)
+                    {
+                        break;
+                    }
+                }
+            }
+            else if (contentLength >= 0)
+            {
+                await ReadExactlyAsync(socket, response, contentLength);
+            }
+            else
+            {
+                throw new IOException("answer has neither Content-Length nor chunked encoding");
+            }
+
+            if (close)
+            {
+                Close();
+            }
+
+            return status;
         }
         catch
         {
-            // A half-read answer leaves the connection unusable: start the next request afresh.
             Close();
             throw;
         }
     }
 
-    private Socket Connect()
-    {
-        var socket = new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
-        {
-            NoDelay = true,
-            ReceiveTimeout = 30_000,
-            SendTimeout = 30_000,
-        };
-        try
-        {
-            socket.Connect(_endpoint);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
-        _receiveStart = _receiveEnd = 0;
-        return socket;
-    }
-
-    private int ReadResponse(Socket socket, ResponseBuffer response)
-    {
-        // Status line and headers.
-        int headerEnd;
-        while ((headerEnd = _receive.AsSpan(_receiveStart, _receiveEnd - _receiveStart).IndexOf(HeaderEnd)) < 0)
-        {
-            ReceiveMore(socket);
-        }
-
-        ReadOnlySpan<byte> head = _receive.AsSpan(_receiveStart, headerEnd);
-        int status = ParseStatus(head);
-        (long contentLength, bool chunked, bool close) = ParseHeaders(head);
-        _receiveStart += headerEnd + HeaderEnd.Length;
-
-        response.Length = 0;
-        if (chunked)
-        {
-            ReadChunked(socket, response);
-        }
-        else if (contentLength >= 0)
-        {
-            ReadExactly(socket, response, contentLength);
-        }
-        else
-        {
-            throw new IOException("answer has neither Content-Length nor chunked encoding");
-        }
-
-        if (close)
-        {
-            Close();
-        }
-
-        return status;
-    }
-
-    /// <summary>Consumes <paramref name="count"/> bytes into <paramref name="response"/> (null: discards them).</summary>
-    private void ReadExactly(Socket socket, ResponseBuffer? response, long count)
+    private async ValueTask ReadExactlyAsync(Socket socket, ResponseBuffer? response, long count)
     {
         while (count > 0)
         {
             if (_receiveStart == _receiveEnd)
             {
-                ReceiveMore(socket);
+                await ReceiveMoreAsync(socket);
             }
 
-            int take = (int)Math.Min(count, _receiveEnd - _receiveStart);
-            response?.Append(_receive.AsSpan(_receiveStart, take));
-            _receiveStart += take;
-            count -= take;
+            count -= Consume(response, count);
         }
     }
 
-    private void ReadChunked(Socket socket, ResponseBuffer response)
+    private async ValueTask ReceiveMoreAsync(Socket socket)
     {
-        while (true)
+        MakeReceiveRoom();
+        int n = await socket.ReceiveAsync(_receive.AsMemory(_receiveEnd), SocketFlags.None);
+        if (n == 0)
         {
-            int lineEnd;
-            while ((lineEnd = _receive.AsSpan(_receiveStart, _receiveEnd - _receiveStart).IndexOf("\r\n"u8)) < 0)
-            {
-                ReceiveMore(socket);
-            }
-
-            ReadOnlySpan<byte> sizeLine = _receive.AsSpan(_receiveStart, lineEnd);
-            int semicolon = sizeLine.IndexOf((byte)';');
-            if (semicolon >= 0)
-            {
-                sizeLine = sizeLine[..semicolon];
-            }
-
-            if (!Utf8Parser.TryParse(sizeLine, out long size, out _, 'X'))
-            {
-                throw new IOException("bad chunk size line");
-            }
-
-            _receiveStart += lineEnd + 2;
-            if (size == 0)
-            {
-                // No trailers are expected; skip the final CRLF.
-                ReadExactly(socket, null, 2);
-                return;
-            }
-
-            ReadExactly(socket, response, size);
-            ReadExactly(socket, null, 2);
+            throw new IOException("connection closed by the server");
         }
+
+        _receiveEnd += n;
     }
 
-    private void ReceiveMore(Socket socket)
+    private int FindInReceived(ReadOnlySpan<byte> bytes) => _receive.AsSpan(_receiveStart, _receiveEnd - _receiveStart).IndexOf(bytes);
+
+    /// <summary>Parses the status line and headers ending at <paramref name="headerEnd"/> and consumes them.</summary>
+    private (int Status, long ContentLength, bool Chunked, bool Close) ConsumeHead(int headerEnd)
+    {
+        ReadOnlySpan<byte> head = _receive.AsSpan(_receiveStart, headerEnd);
+        int status = ParseStatus(head);
+        (long contentLength, bool chunked, bool close) = ParseHeaders(head);
+        _receiveStart += headerEnd + HeaderEnd.Length;
+        return (status, contentLength, chunked, close);
+    }
+
+    /// <summary>Parses the chunk-size line ending at <paramref name="lineEnd"/> and consumes it.</summary>
+    private long ConsumeChunkSize(int lineEnd)
+    {
+        ReadOnlySpan<byte> sizeLine = _receive.AsSpan(_receiveStart, lineEnd);
+        int semicolon = sizeLine.IndexOf((byte)';');
+        if (semicolon >= 0)
+        {
+            sizeLine = sizeLine[..semicolon];
+        }
+
+        if (!Utf8Parser.TryParse(sizeLine, out long size, out _, 'X'))
+        {
+            throw new IOException("bad chunk size line");
+        }
+
+        _receiveStart += lineEnd + 2;
+        return size;
+    }
+
+    /// <summary>Moves up to <paramref name="count"/> received bytes into <paramref name="response"/> (null: discards them).</summary>
+    private int Consume(ResponseBuffer? response, long count)
+    {
+        int take = (int)Math.Min(count, _receiveEnd - _receiveStart);
+        response?.Append(_receive.AsSpan(_receiveStart, take));
+        _receiveStart += take;
+        return take;
+    }
+
+    private void MakeReceiveRoom()
     {
         if (_receiveStart > 0)
         {
@@ -217,14 +223,26 @@ internal sealed class RawHttpConnection : IDisposable
         {
             Array.Resize(ref _receive, _receive.Length * 2);
         }
+    }
 
-        int n = socket.Receive(_receive.AsSpan(_receiveEnd), SocketFlags.None);
-        if (n == 0)
+    private Socket Connect()
+    {
+        var socket = new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
         {
-            throw new IOException("connection closed by the server");
+            NoDelay = true,
+        };
+        try
+        {
+            socket.Connect(_endpoint);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
 
-        _receiveEnd += n;
+        _receiveStart = _receiveEnd = 0;
+        return socket;
     }
 
     private static int ParseStatus(ReadOnlySpan<byte> head)
