@@ -68,48 +68,18 @@ public sealed class ItemStore
         }
 
         // One array per key: the sort key is encoded on the stack (or a pooled buffer) first.
-        var max = KeyEncoding.GetMaxLength(sortKey);
-        byte[]? rented = null;
-        var encodedSort = max <= KeyEncoding.StackBufferLength
-            ? stackalloc byte[KeyEncoding.StackBufferLength]
-            : (rented = ArrayPool<byte>.Shared.Rent(max));
-        try
-        {
-            var sortLength = KeyEncoding.Encode(sortKey, encodedSort);
-            var key = new byte[PartitionPrefixLength + sortLength];
-            WritePartitionPrefix(table, partitionKey, key);
-            encodedSort[..sortLength].CopyTo(key.AsSpan(PartitionPrefixLength));
-            return key;
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+        using var encodedSort = new KeyEncoding.Scratch(sortKey, stackalloc byte[KeyEncoding.StackBufferLength]);
+        var key = new byte[PartitionPrefixLength + encodedSort.Bytes.Length];
+        WritePartitionPrefix(table, partitionKey, key);
+        encodedSort.Bytes.CopyTo(key.AsSpan(PartitionPrefixLength));
+        return key;
     }
 
     private static void WritePartitionPrefix(TableRuntime table, AttributeValue partitionKey, Span<byte> destination)
     {
-        var max = KeyEncoding.GetMaxLength(partitionKey);
-        byte[]? rented = null;
-        var encodedPartition = max <= KeyEncoding.StackBufferLength
-            ? stackalloc byte[KeyEncoding.StackBufferLength]
-            : (rented = ArrayPool<byte>.Shared.Rent(max));
-        try
-        {
-            var partitionLength = KeyEncoding.Encode(partitionKey, encodedPartition);
-            table.StoragePrefix.CopyTo(destination);
-            table.DataKey.KeyedHash(encodedPartition[..partitionLength], destination.Slice(8, PartitionHashLength));
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+        using var encodedPartition = new KeyEncoding.Scratch(partitionKey, stackalloc byte[KeyEncoding.StackBufferLength]);
+        table.StoragePrefix.CopyTo(destination);
+        table.DataKey.KeyedHash(encodedPartition.Bytes, destination.Slice(8, PartitionHashLength));
     }
 
     public static byte[] StorageKey(TableRuntime table, IReadOnlyDictionary<string, AttributeValue> item)

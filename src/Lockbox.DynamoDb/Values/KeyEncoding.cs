@@ -38,18 +38,33 @@ public static class KeyEncoding
     /// <summary>The encoding of a key value as a new array.</summary>
     public static byte[] Encode(AttributeValue value)
     {
-        var max = GetMaxLength(value);
-        byte[]? rented = null;
-        var buffer = max <= StackBufferLength ? stackalloc byte[StackBufferLength] : (rented = ArrayPool<byte>.Shared.Rent(max));
-        try
+        using var encoded = new Scratch(value, stackalloc byte[StackBufferLength]);
+        return encoded.Bytes.ToArray();
+    }
+
+    /// <summary>
+    /// A key value's encoding in scratch space: <paramref name="stackBuffer"/> when it fits,
+    /// otherwise a pooled array that <see cref="Dispose"/> returns. Saves an array per key.
+    /// </summary>
+    public ref struct Scratch
+    {
+        private byte[]? _rented;
+
+        public Scratch(AttributeValue value, Span<byte> stackBuffer)
         {
-            return buffer[..Encode(value, buffer)].ToArray();
+            var max = GetMaxLength(value);
+            var buffer = max <= stackBuffer.Length ? stackBuffer : (_rented = ArrayPool<byte>.Shared.Rent(max));
+            Bytes = buffer[..Encode(value, buffer)];
         }
-        finally
+
+        public ReadOnlySpan<byte> Bytes { get; }
+
+        public void Dispose()
         {
-            if (rented is not null)
+            if (_rented is not null)
             {
-                ArrayPool<byte>.Shared.Return(rented);
+                ArrayPool<byte>.Shared.Return(_rented);
+                _rented = null;
             }
         }
     }
