@@ -41,13 +41,21 @@ def create_indexed_table(ddb, name):
 
 
 def put_items(ddb, name):
+    """ann's items with put_item, bob's with batch_write_item: both paths keep the indexes."""
     for user in ("ann", "bob"):
+        batch = []
         for ts in range(1, 31):
             item = {"user": {"S": user}, "ts": {"N": str(ts)}, "title": {"S": f"{user}-{ts}"},
                     "body": {"S": "x" * 50}, "score": {"N": str(100 - ts)}}
             if ts % 3 != 0:  # every third item has no status: the GSI is sparse
                 item["status"] = {"S": "open" if ts % 2 else "done"}
-            ddb.put_item(TableName=name, Item=item)
+            if user == "ann":
+                ddb.put_item(TableName=name, Item=item)
+            else:
+                batch.append({"PutRequest": {"Item": item}})
+        for start in range(0, len(batch), 25):
+            response = ddb.batch_write_item(RequestItems={name: batch[start:start + 25]})
+            check_equal({}, response["UnprocessedItems"], "batch_write_item UnprocessedItems")
 
 
 def main():

@@ -37,6 +37,14 @@ def main():
     ddb.update_item(TableName=table, Key={"pk": {"S": "a"}}, UpdateExpression="SET n = :n",
                     ExpressionAttributeValues={":n": {"N": "2"}})
     ddb.delete_item(TableName=table, Key={"pk": {"S": "a"}})
+    ddb.batch_write_item(RequestItems={table: [
+        {"PutRequest": {"Item": {"pk": {"S": "b"}, "n": {"N": "3"}, "tags": {"SS": ["x", "y"]}}}},
+        {"PutRequest": {"Item": {"pk": {"S": "c"}, "n": {"N": "5"}}}},
+    ]})
+    ddb.batch_write_item(RequestItems={table: [
+        {"PutRequest": {"Item": {"pk": {"S": "b"}, "n": {"N": "4"}}}},
+        {"DeleteRequest": {"Key": {"pk": {"S": "c"}}}},
+    ]})
 
     step("list_streams / describe_stream")
     listed = streams.list_streams(TableName=table)["Streams"]
@@ -54,12 +62,20 @@ def main():
         page = streams.get_records(ShardIterator=iterator, Limit=2)
         records += page["Records"]
         iterator = page["NextShardIterator"]
-        if len(records) >= 3:
+        if len(records) >= 7:
             break
-    check_equal(["INSERT", "MODIFY", "REMOVE"], [r["eventName"] for r in records], "event names")
+    check_equal(["INSERT", "MODIFY", "REMOVE", "INSERT", "INSERT", "MODIFY", "REMOVE"],
+                [r["eventName"] for r in records], "event names")
     check_equal("1", records[1]["dynamodb"]["OldImage"]["n"]["N"], "MODIFY old image")
     check_equal("2", records[1]["dynamodb"]["NewImage"]["n"]["N"], "MODIFY new image")
     check("NewImage" not in records[2]["dynamodb"], "REMOVE has no new image")
+    # batch_write_item puts are stored from their encoding; the records still carry full images.
+    check_equal({"pk": {"S": "b"}, "n": {"N": "3"}, "tags": {"SS": ["x", "y"]}}, records[3]["dynamodb"]["NewImage"],
+                "batch put INSERT new image")
+    check_equal({"pk": {"S": "b"}}, records[3]["dynamodb"]["Keys"], "batch put keys")
+    check_equal(("3", "4"), (records[5]["dynamodb"]["OldImage"]["n"]["N"], records[5]["dynamodb"]["NewImage"]["n"]["N"]),
+                "batch put MODIFY images")
+    check_equal({"pk": {"S": "c"}, "n": {"N": "5"}}, records[6]["dynamodb"]["OldImage"], "batch delete REMOVE old image")
     check(all(r["eventSource"] == "aws:dynamodb" for r in records), "eventSource")
 
     step("errors")

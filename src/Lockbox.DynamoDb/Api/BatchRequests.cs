@@ -21,7 +21,7 @@ public sealed class BatchGetItemRequest
 
 public sealed class PutRequestDto
 {
-    public Dictionary<string, AttributeValue>? Item { get; set; }
+    public RequestItem? Item { get; set; }
 }
 
 public sealed class DeleteRequestDto

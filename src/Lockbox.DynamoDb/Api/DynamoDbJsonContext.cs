@@ -8,7 +8,7 @@ namespace Lockbox.DynamoDb.Api;
 /// request path). Attribute values and items go through the hand-written readers in Values/.
 /// </summary>
 [JsonSourceGenerationOptions(
-    Converters = [typeof(ItemJsonConverter), typeof(AttributeValueJsonConverter)],
+    Converters = [typeof(ItemJsonConverter), typeof(AttributeValueJsonConverter), typeof(RequestItemJsonConverter)],
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     // An item may nest 32 levels of M/L, which is about 70 JSON levels inside a request; the
     // attribute-value reader enforces DynamoDB's own limit with DynamoDB's message.

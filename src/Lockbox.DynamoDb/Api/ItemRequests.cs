@@ -19,7 +19,7 @@ public sealed class GetItemRequest
 public sealed class PutItemRequest
 {
     public string? TableName { get; set; }
-    public Dictionary<string, AttributeValue>? Item { get; set; }
+    public RequestItem? Item { get; set; }
     public Dictionary<string, ExpectedAttributeValue>? Expected { get; set; }
     public string? ReturnValues { get; set; }
     public string? ReturnConsumedCapacity { get; set; }

@@ -50,6 +50,16 @@ public readonly record struct ItemChange(
     WriteOrigin Origin)
 {
     private readonly Dictionary<string, AttributeValue>? _old = Old;
+    private readonly Dictionary<string, AttributeValue>? _new = New;
+
+    /// <summary>The item after the change (null = absent), decoded on first use after a put of a request's item.</summary>
+    public Dictionary<string, AttributeValue>? New { get => _new ?? NewItem?.Item; init => _new = value; }
+
+    /// <summary>Whether an item exists after the change, answered without decoding it.</summary>
+    public bool NewExists => _new is not null || NewItem is not null;
+
+    /// <summary>The request's item a put stores from its encoding (see <see cref="ItemWrite.Put"/>), else null.</summary>
+    internal RequestItem? NewItem { get; init; }
 
     /// <summary>The item before the change (null = absent), decoded on first use.</summary>
     public Dictionary<string, AttributeValue>? Old { get => _old ?? OldImage?.Item; init => _old = value; }

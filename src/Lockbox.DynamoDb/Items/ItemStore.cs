@@ -132,9 +132,12 @@ public sealed class ItemStore
     /// <param name="blind">Whether <paramref name="mutate"/> ignores the current item (an unconditional
     /// put or delete): it is then passed null and the current item is decoded only if something asks
     /// for it (see <see cref="ItemWrite.Blind"/>).</param>
+    /// <param name="put">A put of an item a request carried: stored from its encoding, whatever
+    /// <paramref name="mutate"/> returns (see <see cref="ItemWrite.Put"/>).</param>
     public WriteOutcome Write(TableRuntime table, byte[] storageKey,
-        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> mutate, bool blind = false) =>
-        WriteCore([new ItemWrite(table, storageKey, mutate) { Blind = blind }], WriteOrigin.Caller, refuseInFlight: true, complete: null)[0];
+        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> mutate, bool blind = false, RequestItem? put = null) =>
+        WriteCore([new ItemWrite(table, storageKey, mutate) { Blind = blind, Put = put, NewSize = put?.Size }],
+            WriteOrigin.Caller, refuseInFlight: true, complete: null)[0];
 
     /// <summary>
     /// Applies unconditional puts and deletes to many items (of one or more tables) in one atomic
@@ -245,9 +248,21 @@ public sealed class ItemStore
                     // its size, all a plain table needs, is in the stored value's header.
                     var currentImage = values[i] is null ? null : new StoredImage(write.Table, write.StorageKey, values[i]!);
                     var current = write.Blind ? null : currentImage?.Item;
-                    var updated = write.Decide(current);
+                    // A put of a request's item is stored from its encoding (its attributes are
+                    // decoded only if an observer reads them); its decision only checks the
+                    // current item, unless the write is blind.
+                    var put = write.Put;
+                    Dictionary<string, AttributeValue>? updated = null;
+                    if (put is null)
+                    {
+                        updated = write.Decide(current);
+                    }
+                    else if (!write.Blind)
+                    {
+                        write.Decide(current);
+                    }
                     changed[i] = false;
-                    if ((currentImage is null && updated is null) || (current is not null && ReferenceEquals(current, updated)))
+                    if ((currentImage is null && updated is null && put is null) || (current is not null && ReferenceEquals(current, updated)))
                     {
                         outcomes[i] = WriteOutcome.Of(currentImage, updated, newSize: null);
                         continue;
@@ -256,22 +271,23 @@ public sealed class ItemStore
                     batch ??= new WriteBatch(writes.Count);
                     byte[]? updatedEncoded = null;
                     var newSize = 0;
-                    if (updated is null)
+                    if (updated is null && put is null)
                     {
                         batch.Delete(_items, write.StorageKey);
                     }
                     else
                     {
-                        updatedEncoded = ItemCodec.Encode(updated);
-                        newSize = write.Blind && write.NewSize is { } known ? known : ItemCodec.SizeOf(updatedEncoded);
+                        updatedEncoded = put?.Encoded ?? ItemCodec.Encode(updated!);
+                        newSize = (write.Blind || put is not null) && write.NewSize is { } known ? known : ItemCodec.SizeOf(updatedEncoded);
                         batch.Put(_items, write.StorageKey, SealStored(write.Table, write.StorageKey, updatedEncoded, newSize));
                     }
 
                     changed[i] = true;
-                    outcomes[i] = WriteOutcome.Of(currentImage, updated, newSize);
+                    outcomes[i] = WriteOutcome.Of(currentImage, updated, newSize) with { NewItem = put };
                     var change = new ItemChange(write.Table, write.StorageKey, null, updated, origin)
                     {
                         OldImage = currentImage,
+                        NewItem = put,
                         NewEncoded = updatedEncoded,
                     };
                     foreach (var observer in _observers)
@@ -303,9 +319,13 @@ public sealed class ItemStore
             if (changed[i])
             {
                 var outcome = outcomes[i];
-                var countDelta = (outcome.New is null ? 0 : 1) - (outcome.OldExisted ? 1 : 0);
+                var countDelta = (outcome.NewExists ? 1 : 0) - (outcome.OldExisted ? 1 : 0);
                 writes[i].Table.RecordWrite(countDelta, outcome.NewSize - outcome.OldSize);
-                var change = new ItemChange(writes[i].Table, writes[i].StorageKey, null, outcome.New, origin) { OldImage = outcome.OldImage };
+                var change = new ItemChange(writes[i].Table, writes[i].StorageKey, null, outcome.NewStored, origin)
+                {
+                    OldImage = outcome.OldImage,
+                    NewItem = outcome.NewItem,
+                };
                 foreach (var observer in _observers)
                 {
                     observer.Committed(change);
@@ -444,11 +464,23 @@ public readonly record struct ItemWrite(TableRuntime Table, byte[] StorageKey,
     public bool Blind { get; init; }
 
     /// <summary>
-    /// For a blind put whose caller has already sized the item (<see cref="ItemSize"/>, for the
-    /// 400 KB limit): that size, so the write path does not size the encoding again. Ignored
-    /// unless <see cref="Blind"/>.
+    /// For a blind put, or a <see cref="Put"/>, whose caller has already sized the item
+    /// (<see cref="ItemSize"/>, for the 400 KB limit): that size, so the write path does not size
+    /// the encoding again. Ignored otherwise.
     /// </summary>
     public int? NewSize { get; init; }
+
+    /// <summary>
+    /// For a put of an item a request carried: the item, stored from its encoding whatever
+    /// <see cref="Decide"/> returns (its attributes are decoded only if an observer reads them).
+    /// <see cref="Decide"/> is then called only to check the current item (a condition that
+    /// throws to abandon the write), and not at all when the write is <see cref="Blind"/>.
+    /// </summary>
+    public RequestItem? Put { get; init; }
+
+    /// <summary>An unconditional put of <paramref name="item"/>.</summary>
+    public static ItemWrite BlindPut(TableRuntime table, byte[] storageKey, RequestItem item) =>
+        new(table, storageKey, _ => item.Item) { Blind = true, Put = item, NewSize = item.Size };
 }
 
 /// <summary>
@@ -459,6 +491,19 @@ public readonly record struct ItemWrite(TableRuntime Table, byte[] StorageKey,
 public readonly record struct WriteOutcome(Dictionary<string, AttributeValue>? Old, Dictionary<string, AttributeValue>? New)
 {
     private readonly Dictionary<string, AttributeValue>? _old = Old;
+    private readonly Dictionary<string, AttributeValue>? _new = New;
+
+    /// <summary>The item after the write (null = absent), decoded on first use after a put of a request's item.</summary>
+    public Dictionary<string, AttributeValue>? New { get => _new ?? NewItem?.Item; init => _new = value; }
+
+    /// <summary>Whether an item exists after the write (without decoding it).</summary>
+    public bool NewExists => _new is not null || NewItem is not null;
+
+    /// <summary>The request's item a put stored from its encoding (see <see cref="ItemWrite.Put"/>), else null.</summary>
+    internal RequestItem? NewItem { get; init; }
+
+    /// <summary>The new item as given to the write path (null after a put of a request's item: see <see cref="NewItem"/>).</summary>
+    internal Dictionary<string, AttributeValue>? NewStored => _new;
 
     /// <summary>The item before the write (null = absent), decoded on first use if the write path did not need it.</summary>
     public Dictionary<string, AttributeValue>? Old { get => _old ?? OldImage?.Item; init => _old = value; }
@@ -470,7 +515,7 @@ public readonly record struct WriteOutcome(Dictionary<string, AttributeValue>? O
     public int OldSize => _old is not null ? ItemSize.Of(_old) : OldImage?.Size ?? 0;
 
     /// <summary>The size (<see cref="ItemSize"/>) of the item after the write, 0 when absent.</summary>
-    public int NewSize => KnownNewSize ?? (New is null ? 0 : ItemSize.Of(New));
+    public int NewSize => KnownNewSize ?? (NewExists ? ItemSize.Of(New!) : 0);
 
     internal StoredImage? OldImage { get; private init; }
 

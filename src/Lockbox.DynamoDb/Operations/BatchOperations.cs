@@ -257,7 +257,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
                     throw DynamoDbErrors.Validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes");
                 }
 
-                var size = write.PutRequest is { Item: { } item } ? ItemSize.Of(item) : 0;
+                var size = write.PutRequest is { Item: { } item } ? item.Size : 0;
                 if (size > ItemOperations.MaxItemBytes)
                 {
                     throw DynamoDbErrors.Validation("Item size has exceeded the maximum allowed size");
@@ -283,8 +283,10 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
                 byte[] storageKey;
                 if (write.PutRequest is { } put)
                 {
-                    KeyValidation.CheckItemKey(table.Definition, put.Item!);
-                    storageKey = ItemStore.StorageKey(table, put.Item!);
+                    // Only the key attributes are decoded (the item stays in its encoding).
+                    var keyAttributes = put.Item!.Attributes(table.Definition.PartitionKeyName, table.Definition.SortKeyName);
+                    KeyValidation.CheckItemKey(table.Definition, keyAttributes);
+                    storageKey = ItemStore.StorageKey(table, keyAttributes);
                 }
                 else
                 {
@@ -312,7 +314,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
                 {
                     if (write.PutRequest is { } put)
                     {
-                        iamKeys.Key(table.Definition, put.Item!).Attributes(put.Item!.Keys);
+                        iamKeys.Key(table.Definition, put.Item!.Item).Attributes(put.Item.Item.Keys);
                     }
                     else
                     {
@@ -348,7 +350,9 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
                     continue;
                 }
 
-                admitted.Add(new ItemWrite(table, storageKey, _ => item) { Blind = true, NewSize = item is null ? null : size });
+                admitted.Add(item is null
+                    ? new ItemWrite(table, storageKey, _ => null) { Blind = true }
+                    : ItemWrite.BlindPut(table, storageKey, item));
                 estimates.Add(estimate);
             }
 
@@ -405,7 +409,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
                 {
                     writer.WriteStartObject("PutRequest");
                     writer.WritePropertyName("Item");
-                    AttributeValueJson.WriteItem(writer, put.Item!);
+                    AttributeValueJson.WriteItem(writer, put.Item!.Item);
                 }
                 else
                 {
@@ -447,7 +451,7 @@ internal sealed class BatchOperations(TableCatalog catalog, ItemStore store, IRe
             var partitions = new HashSet<string>(StringComparer.Ordinal);
             foreach (var write in requestItems[definition.TableName])
             {
-                var key = (write.PutRequest?.Item ?? write.DeleteRequest!.Key)!;
+                var key = (write.PutRequest?.Item?.Item ?? write.DeleteRequest!.Key)!;
                 if (partitions.Add(Convert.ToBase64String(ItemStore.PartitionPrefix(table, key[definition.PartitionKeyName]))))
                 {
                     ItemOperations.WriteCollectionMetric(writer, collections, table, key);

@@ -90,24 +90,28 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
             request.ExpressionAttributeNames, request.ExpressionAttributeValues, request.ReturnValues);
 
         var item = request.Item!;
-        var size = ItemSize.Of(item);
+        var size = item.Size;
         if (size > MaxItemBytes)
         {
             throw DynamoDbErrors.Validation("Item size has exceeded the maximum allowed size");
         }
 
         var table = FindTable(request.TableName!, caller);
-        KeyValidation.CheckItemKey(table.Definition, item);
+        // Only the key attributes are decoded; the item is stored from its encoding.
+        var keyAttributes = item.Attributes(table.Definition.PartitionKeyName, table.Definition.SortKeyName);
+        KeyValidation.CheckItemKey(table.Definition, keyAttributes);
+        // The condition keys need every attribute: decoded only when there are keys to build.
         authorizer.Authorize(caller, new AuthorizationRequest("dynamodb:PutItem", table.Definition.Arn,
-            IamConditionKeys.For(caller)?.Key(table.Definition, item).Attributes(item.Keys)
+            IamConditionKeys.For(caller)?.Key(table.Definition, item.Item).Attributes(item.Item.Keys)
                 .ReturnValues(request.ReturnValues).ReturnConsumedCapacity(request.ReturnConsumedCapacity).Build()));
+
         limiter.AdmitWrite(table);
 
-        var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, item), condition,
-            request.ReturnValuesOnConditionCheckFailure, _ => item, blind: condition is null);
+        var outcome = ConditionalWrite(table, ItemStore.StorageKey(table, keyAttributes), condition,
+            request.ReturnValuesOnConditionCheckFailure, _ => null, blind: condition is null, put: item);
         var units = ConsumedCapacity.WriteUnits(outcome.OldSize, size);
         WriteResponse(writer, table, outcome, request.ReturnValues == "ALL_OLD" ? outcome.Old : null, request.ReturnConsumedCapacity, units);
-        WriteCollectionMetrics(writer, table, item, request.ReturnItemCollectionMetrics);
+        WriteCollectionMetrics(writer, table, keyAttributes, request.ReturnItemCollectionMetrics);
         writer.WriteEndObject();
     }
 
@@ -239,9 +243,11 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
     /// replaces. A blind write without a condition does not decode the current item.
     /// </summary>
     /// <param name="blind">Whether <paramref name="produce"/> ignores the current item (a put or delete).</param>
+    /// <param name="put">For PutItem: the item to store whatever the current one is (then <paramref name="produce"/>'s
+    /// result is not used; see <see cref="ItemWrite.Put"/>).</param>
     private WriteOutcome ConditionalWrite(TableRuntime table, byte[] storageKey, ConditionExpression? condition,
         string? returnValuesOnConditionCheckFailure,
-        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> produce, bool blind)
+        Func<Dictionary<string, AttributeValue>?, Dictionary<string, AttributeValue>?> produce, bool blind, RequestItem? put = null)
     {
         var returnOldOnFailure = returnValuesOnConditionCheckFailure == "ALL_OLD";
         var failedUnits = 0.0;
@@ -257,7 +263,7 @@ internal sealed class ItemOperations(TableCatalog catalog, ItemStore store, IReq
                 }
 
                 return produce(current);
-            }, blind);
+            }, blind, put);
         }
         finally
         {

@@ -136,7 +136,9 @@ public sealed class StreamStore : IItemChangeObserver, IDisposable
     /// <inheritdoc/>
     public void OnChange(in ItemChange change, WriteBatch batch)
     {
-        if (_activeByTableId.IsEmpty || !_activeByTableId.TryGetValue(change.Table.Definition.TableId, out var stream))
+        // TryGetValue alone: ConcurrentDictionary.IsEmpty takes every lock of an empty dictionary,
+        // which every write to a server without streams would then do.
+        if (!_activeByTableId.TryGetValue(change.Table.Definition.TableId, out var stream))
         {
             return;
         }

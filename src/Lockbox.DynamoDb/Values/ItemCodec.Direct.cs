@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 
 namespace Lockbox.DynamoDb.Values;
@@ -50,6 +51,46 @@ public static partial class ItemCodec
         var size = WriteMapBody(ref reader, writer, 0, perElement: 0);
         EnsureEnd(ref reader);
         return size;
+    }
+
+    /// <summary>
+    /// The top-level attributes named <paramref name="first"/> and <paramref name="second"/> that
+    /// the encoded item has (an item's key), decoding only those and reading no further than the
+    /// last of them (an item's names are distinct).
+    /// </summary>
+    public static Dictionary<string, AttributeValue> TopLevelAttributes(ReadOnlySpan<byte> encoded, string first, string? second)
+    {
+        var attributes = new Dictionary<string, AttributeValue>(2, StringComparer.Ordinal);
+        var reader = Open(encoded);
+        var count = reader.Count();
+        var wantedCount = second is null ? 1 : 2;
+        for (var i = 0; i < count && attributes.Count < wantedCount; i++)
+        {
+            var name = reader.Raw(reader.Count());
+            var wanted = Utf8Equals(name, first) ? first : second is not null && Utf8Equals(name, second) ? second : null;
+            if (wanted is null)
+            {
+                SizeOfValue(ref reader, 0);
+            }
+            else
+            {
+                attributes[wanted] = ReadValue(ref reader, 0);
+            }
+        }
+
+        return attributes;
+    }
+
+    private static bool Utf8Equals(ReadOnlySpan<byte> utf8, string text)
+    {
+        // ASCII names (the usual case) compare without transcoding.
+        if (utf8.Length == text.Length && System.Text.Ascii.Equals(utf8, text))
+        {
+            return true;
+        }
+
+        return utf8.Length >= text.Length && utf8.Length <= text.Length * 3
+            && Encoding.UTF8.GetString(utf8) == text;
     }
 
     private static Reader Open(ReadOnlySpan<byte> encoded)

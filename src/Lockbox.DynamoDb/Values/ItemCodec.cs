@@ -353,6 +353,58 @@ public static partial class ItemCodec
 
         public readonly byte[] ToArray() => _buffer.AsSpan(0, _pos).ToArray();
 
+        /// <summary>Bytes written so far.</summary>
+        public readonly int Position => _pos;
+
+        /// <summary>The <paramref name="length"/> bytes written at <paramref name="start"/>.</summary>
+        public readonly ReadOnlySpan<byte> Written(int start, int length) => _buffer.AsSpan(start, length);
+
+        /// <summary>Whether <paramref name="bytes"/> equal one of the runs written at <paramref name="starts"/> / <paramref name="lengths"/>.</summary>
+        public readonly bool Repeats(ReadOnlySpan<byte> bytes, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths)
+        {
+            for (var i = 0; i < starts.Length; i++)
+            {
+                if (lengths[i] == bytes.Length && _buffer.AsSpan(starts[i], lengths[i]).SequenceEqual(bytes))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// Reserves one byte for a count that is known only once its elements have been written
+        /// (see <see cref="CompleteCount"/>).
+        /// </summary>
+        public int ReserveCount()
+        {
+            Ensure(1);
+            return _pos++;
+        }
+
+        /// <summary>Writes the count reserved at <paramref name="at"/>, moving what follows when it needs more than one byte.</summary>
+        public void CompleteCount(int at, uint count)
+        {
+            Span<byte> varint = stackalloc byte[5];
+            var length = 0;
+            while (count >= 0x80)
+            {
+                varint[length++] = (byte)(count | 0x80);
+                count >>= 7;
+            }
+
+            varint[length++] = (byte)count;
+            if (length > 1)
+            {
+                Ensure(length - 1);
+                _buffer.AsSpan(at + 1, _pos - at - 1).CopyTo(_buffer.AsSpan(at + length));
+                _pos += length - 1;
+            }
+
+            varint[..length].CopyTo(_buffer.AsSpan(at));
+        }
+
         private void Ensure(int more)
         {
             if (_pos + more <= _buffer.Length)
