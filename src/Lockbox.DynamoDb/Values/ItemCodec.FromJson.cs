@@ -16,9 +16,9 @@ namespace Lockbox.DynamoDb.Values;
 /// every input whose reading has a subtlety: escapes, coerced booleans, a repeated name whose
 /// last value wins) makes <see cref="TryEncodeJson"/> answer false and leave the reader where it
 /// was, and the caller reads the item with <see cref="AttributeValueJson"/>, which reports
-/// DynamoDB's exact error. So the accepted inputs are exactly those the dictionary reader reads
-/// without error, and the bytes are those <see cref="Encode"/> writes for its result: names and
-/// set elements in document order, which is the dictionary's order when no name repeats.
+/// DynamoDB's exact error. So every input accepted here is one the dictionary reader reads without
+/// error, and the bytes are those <see cref="Encode"/> writes for its result: names and set
+/// elements in document order, which is the dictionary's order when no name repeats.
 /// </remarks>
 public static partial class ItemCodec
 {
