@@ -313,22 +313,14 @@ public static class AttributeValueJson
 
         DynamoNumber number;
         string? message;
-        if (!reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= 256)
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
         {
-            // Numbers are ASCII: widen the bytes instead of allocating a string.
-            var bytes = reader.ValueSpan;
-            Span<char> chars = stackalloc char[bytes.Length];
-            for (var i = 0; i < bytes.Length; i++)
-            {
-                chars[i] = (char)bytes[i];
-            }
-
-            if (DynamoNumber.TryParse(chars, out number, out message))
+            if (TryParseAsciiNumber(reader.ValueSpan, out number, out message))
             {
                 return number;
             }
 
-            if (Ascii.IsValid(bytes))
+            if (message is not null)
             {
                 error ??= message;
                 return DynamoNumber.Zero;
@@ -342,6 +334,26 @@ public static class AttributeValueJson
         }
 
         return number;
+    }
+
+    /// <summary>
+    /// Parses a number's unescaped UTF-8 text without allocating a string (numbers are ASCII: the
+    /// bytes are widened). False with <paramref name="message"/> null when the text is not ASCII
+    /// or longer than 256 bytes (read it as a string: DynamoDB's message quotes it as sent), else
+    /// false with DynamoDB's message for an invalid number.
+    /// </summary>
+    internal static bool TryParseAsciiNumber(ReadOnlySpan<byte> text, out DynamoNumber number, out string? message)
+    {
+        number = default;
+        message = null;
+        if (text.Length > 256 || !Ascii.IsValid(text))
+        {
+            return false;
+        }
+
+        Span<char> chars = stackalloc char[text.Length];
+        Ascii.ToUtf16(text, chars, out _);
+        return DynamoNumber.TryParse(chars, out number, out message);
     }
 
     private static bool ReadBoolean(ref Utf8JsonReader reader)

@@ -36,11 +36,6 @@ public static partial class ItemCodec
     {
         encoded = null;
         size = 0;
-        if (reader.HasValueSequence)
-        {
-            return false;
-        }
-
         var start = reader;
         var writer = new Writer(512);
         try
@@ -83,12 +78,11 @@ public static partial class ItemCodec
         var count = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueIsEscaped || count == MaxFastMembers)
+            if (count == MaxFastMembers || !TryPlainSpan(ref reader, out var name))
             {
                 return false;
             }
 
-            var name = reader.ValueSpan;
             if (!Utf8.IsValid(name) || writer.Repeats(name, nameStarts[..count], nameLengths[..count]))
             {
                 return false;
@@ -113,12 +107,11 @@ public static partial class ItemCodec
     private static bool TryValue(ref Utf8JsonReader reader, ref Writer writer, int depth, ref int size)
     {
         if (reader.TokenType != JsonTokenType.StartObject || !reader.Read() || reader.TokenType != JsonTokenType.PropertyName
-            || reader.ValueIsEscaped)
+            || !TryPlainSpan(ref reader, out var type))
         {
             return false;
         }
 
-        var type = reader.ValueSpan;
         if (!reader.Read())
         {
             return false;
@@ -151,6 +144,14 @@ public static partial class ItemCodec
         return written && reader.Read() && reader.TokenType == JsonTokenType.EndObject;
     }
 
+    // The token's bytes as they are in the request: false for an escaped token (its bytes are not
+    // its text) or one split across buffer segments (it has no single span).
+    private static bool TryPlainSpan(ref Utf8JsonReader reader, out ReadOnlySpan<byte> span)
+    {
+        span = reader.ValueSpan;
+        return !reader.ValueIsEscaped && !reader.HasValueSequence;
+    }
+
     private static bool TryBool(ref Utf8JsonReader reader, ref Writer writer, ref int size)
     {
         if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
@@ -178,7 +179,7 @@ public static partial class ItemCodec
     // An unescaped JSON string of valid UTF-8, written as its length and bytes (after the tag, if any).
     private static bool TryString(ref Utf8JsonReader reader, ref Writer writer, AttributeType? tag, ref int size)
     {
-        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || !Utf8.IsValid(reader.ValueSpan))
+        if (reader.TokenType != JsonTokenType.String || !TryPlainSpan(ref reader, out var text) || !Utf8.IsValid(text))
         {
             return false;
         }
@@ -188,8 +189,8 @@ public static partial class ItemCodec
             writer.Byte((byte)type);
         }
 
-        writer.Bytes(reader.ValueSpan);
-        size += reader.ValueSpan.Length;
+        writer.Bytes(text);
+        size += text.Length;
         return true;
     }
 
@@ -209,30 +210,13 @@ public static partial class ItemCodec
     private static bool TryParseNumber(ref Utf8JsonReader reader, out DynamoNumber number)
     {
         number = default;
-        var text = reader.ValueSpan;
-        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || text.Length > 256)
-        {
-            return false;
-        }
-
-        // Numbers are ASCII; anything else is the dictionary reader's (error) case.
-        Span<char> chars = stackalloc char[text.Length];
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (text[i] >= 0x80)
-            {
-                return false;
-            }
-
-            chars[i] = (char)text[i];
-        }
-
-        return DynamoNumber.TryParse(chars, out number, out _);
+        return reader.TokenType == JsonTokenType.String && TryPlainSpan(ref reader, out var text)
+            && AttributeValueJson.TryParseAsciiNumber(text, out number, out _);
     }
 
     private static bool TryBinary(ref Utf8JsonReader reader, ref Writer writer, bool tagged, ref int size)
     {
-        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped)
+        if (reader.TokenType != JsonTokenType.String || !TryPlainSpan(ref reader, out var text))
         {
             return false;
         }
@@ -240,7 +224,7 @@ public static partial class ItemCodec
         byte[] bytes;
         try
         {
-            bytes = AttributeValueJson.DecodeBase64(reader.ValueSpan);
+            bytes = AttributeValueJson.DecodeBase64(text);
         }
         catch (Lockbox.Common.AwsServiceException)
         {
