@@ -150,6 +150,45 @@ public class ItemCodecFromJsonTests
     }
 
     [Fact]
+    public void An_item_split_across_buffer_segments_is_read_or_left_to_the_attribute_reader_at_every_split()
+    {
+        var utf8 = Encoding.UTF8.GetBytes(
+            """{"pk":{"S":"p1"},"n":{"N":"12.5"},"b":{"B":"AAEC"},"ss":{"SS":["a","b"]},"m":{"M":{"k":{"BOOL":true}}}}""");
+        var expected = ItemCodec.Encode(ReadWithAttributeReader(utf8));
+        for (var split = 1; split < utf8.Length; split++)
+        {
+            var sequence = Segment.Sequence(utf8.AsMemory(0, split), utf8.AsMemory(split));
+            var reader = new Utf8JsonReader(sequence);
+            reader.Read();
+            if (ItemCodec.TryEncodeJson(ref reader, out var encoded, out _))
+            {
+                Assert.Equal(expected, encoded);
+            }
+            else
+            {
+                Assert.Equal((JsonTokenType.StartObject, 1L), (reader.TokenType, reader.BytesConsumed));
+            }
+        }
+    }
+
+    private sealed class Segment : System.Buffers.ReadOnlySequenceSegment<byte>
+    {
+        private Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public static System.Buffers.ReadOnlySequence<byte> Sequence(ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> second)
+        {
+            var head = new Segment(first, 0);
+            var tail = new Segment(second, first.Length);
+            head.Next = tail;
+            return new System.Buffers.ReadOnlySequence<byte>(head, 0, tail, second.Length);
+        }
+    }
+
+    [Fact]
     public void The_top_level_attributes_of_an_encoding_are_read_by_name_alone()
     {
         var encoded = AssertFastPathMatches("""
