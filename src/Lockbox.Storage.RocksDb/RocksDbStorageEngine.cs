@@ -36,6 +36,7 @@ public sealed class RocksDbStorageEngine : IStorageEngine
 
     // Kept referenced for the life of the database: RocksDbSharp frees native objects in finalizers.
     private readonly object[] _keepAlive;
+    private readonly IdleCompaction? _idleCompaction;
 
     private int _nextKeyspaceId;
     private int _activeOperations;
@@ -52,6 +53,11 @@ public sealed class RocksDbStorageEngine : IStorageEngine
         {
             _keyspaces[name] = CreateKeyspace(name, _db.GetColumnFamily(name));
         }
+
+        if (options.IdleCompactionDelay > TimeSpan.Zero)
+        {
+            _idleCompaction = new IdleCompaction(this, options.IdleCompactionDelay, options.IdleCompactionMaxBytes);
+        }
     }
 
     /// <summary>The database directory.</summary>
@@ -59,6 +65,9 @@ public sealed class RocksDbStorageEngine : IStorageEngine
 
     /// <summary>The names of all keyspaces present in the database (including RocksDB's "default").</summary>
     public IReadOnlyCollection<string> KeyspaceNames => _keyspaces.Keys.ToArray();
+
+    /// <summary>Keyspaces flushed and compacted after their writes stopped (see <see cref="IdleCompaction"/>).</summary>
+    public int IdleCompactions => _idleCompaction?.Compactions ?? 0;
 
     /// <summary>
     /// Opens (or creates) the database in <paramref name="directory"/>, reopening every keyspace it
@@ -566,6 +575,91 @@ public sealed class RocksDbStorageEngine : IStorageEngine
         }
     }
 
+    /// <summary>
+    /// The memtable and level-0 state of every keyspace, read by <see cref="IdleCompaction"/>.
+    /// Throws <see cref="ObjectDisposedException"/> once the engine is closing.
+    /// </summary>
+    internal List<(string Name, KeyspaceLsmState State)> KeyspaceStates()
+    {
+        EnterOperation();
+        try
+        {
+            var states = new List<(string, KeyspaceLsmState)>(_keyspaces.Count);
+            foreach (var (name, keyspace) in _keyspaces)
+            {
+                var cf = ((RocksKeyspace)keyspace.Handle).Handle.Handle;
+                states.Add((name, new KeyspaceLsmState(
+                    IntProperty(cf, "rocksdb.num-entries-active-mem-table"),
+                    IntProperty(cf, "rocksdb.num-immutable-mem-table"),
+                    IntProperty(cf, "rocksdb.num-files-at-level0"),
+                    IntProperty(cf, "rocksdb.total-sst-files-size"))));
+            }
+
+            return states;
+        }
+        finally
+        {
+            ExitOperation();
+        }
+    }
+
+    /// <summary>
+    /// Flushes one keyspace's memtable and compacts the whole keyspace into one sorted run.
+    /// Returns false when the keyspace is gone. Holds the keyspace creation lock so the column
+    /// family cannot be dropped (and its handle freed) under the compaction.
+    /// </summary>
+    internal bool FlushAndCompact(string name)
+    {
+        EnterOperation();
+        try
+        {
+            lock (_createLock)
+            {
+                if (!_keyspaces.TryGetValue(name, out var keyspace))
+                {
+                    return false;
+                }
+
+                var cf = ((RocksKeyspace)keyspace.Handle).Handle.Handle;
+                using (var flush = new FlushOptionsScope())
+                {
+                    Native.Instance.rocksdb_flush_cf(_db.Handle, flush.Handle, cf, out var error);
+                    if (error != IntPtr.Zero)
+                    {
+                        Native.ThrowRocksDbException(error);
+                    }
+                }
+
+                var compact = Native.Instance.rocksdb_compactoptions_create();
+                try
+                {
+                    // Not exclusive: RocksDB's own compactions (triggered by writes that resume) keep running.
+                    Native.Instance.rocksdb_compactoptions_set_exclusive_manual_compaction(compact, 0);
+                    Native.Instance.rocksdb_compact_range_cf_opt(_db.Handle, cf, compact, IntPtr.Zero, UIntPtr.Zero, IntPtr.Zero, UIntPtr.Zero);
+                }
+                finally
+                {
+                    Native.Instance.rocksdb_compactoptions_destroy(compact);
+                }
+
+                return true;
+            }
+        }
+        finally
+        {
+            ExitOperation();
+        }
+    }
+
+    /// <summary>Makes a manual compaction in progress return early (only when closing: it stays disabled).</summary>
+    internal void AbortManualCompactions() => Native.Instance.rocksdb_disable_manual_compaction(_db.Handle);
+
+    private unsafe ulong IntProperty(IntPtr columnFamily, string name)
+    {
+        ulong value = 0;
+        return Native.Instance.rocksdb_property_int_cf(_db.Handle, columnFamily, name, (IntPtr)(&value)) == 0 ? value : 0;
+    }
+
     /// <summary>A RocksDB property (e.g. "rocksdb.block-cache-usage", "rocksdb.cur-size-all-mem-tables") for diagnostics.</summary>
     public string? GetProperty(string name)
     {
@@ -573,6 +667,21 @@ public sealed class RocksDbStorageEngine : IStorageEngine
         try
         {
             return _db.GetProperty(name);
+        }
+        finally
+        {
+            ExitOperation();
+        }
+    }
+
+    /// <summary>A RocksDB property of one keyspace (e.g. "rocksdb.num-files-at-level0") for diagnostics.</summary>
+    public string? GetProperty(Keyspace keyspace, string name)
+    {
+        var cf = Resolve(keyspace).Handle;
+        EnterOperation();
+        try
+        {
+            return _db.GetProperty(name, cf);
         }
         finally
         {
@@ -590,6 +699,9 @@ public sealed class RocksDbStorageEngine : IStorageEngine
         {
             return;
         }
+
+        // First, so no compaction starts or runs while the database closes.
+        _idleCompaction?.Dispose();
 
         var deadline = Environment.TickCount64 + (long)_disposeWait.TotalMilliseconds;
         var spin = new SpinWait();

@@ -48,4 +48,17 @@ public sealed class RocksDbStorageOptions
 
     /// <summary>Bloom filter bits per key (10 ≈ 1% false positives). 0 disables filters. Default 10.</summary>
     public double BloomBitsPerKey { get; init; } = 10;
+
+    /// <summary>
+    /// How long a keyspace's writes must have stopped before it is flushed and compacted into one
+    /// sorted run (see <see cref="IdleCompaction"/>). <see cref="TimeSpan.Zero"/> turns this off.
+    /// Default 2 s.
+    /// </summary>
+    public TimeSpan IdleCompactionDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Keyspaces whose SST files total more than this are not compacted when idle: the rewrite
+    /// would cost more than the reads gain. Default 64 MB (about a second of one core).
+    /// </summary>
+    public long IdleCompactionMaxBytes { get; init; } = 64L << 20;
 }

@@ -1,0 +1,132 @@
+namespace Lockbox.Storage.RocksDb;
+
+/// <summary>
+/// Flushes and compacts a keyspace once its writes have stopped, so reads after a burst of
+/// overwrites do not step over every version the burst left behind.
+/// <para>Why: a burst that overwrites the same items leaves several versions of each key in
+/// the memtable and a copy of every key in each level-0 file, and RocksDB keeps them until
+/// its size triggers are met, which an idle keyspace never reaches. Until then every range
+/// read (Scan, Query) merges all those sorted runs and skips the obsolete versions key by
+/// key. Compacting while nobody writes costs CPU when it is free and leaves one sorted run.</para>
+/// <para>A keyspace counts as idle when its memtable's entry count has not changed for
+/// <see cref="RocksDbStorageOptions.IdleCompactionDelay"/>; it is compacted once per idle
+/// period, and only while its files total at most
+/// <see cref="RocksDbStorageOptions.IdleCompactionMaxBytes"/>: rewriting a large keyspace
+/// would cost far more than its reads gain, because in a large keyspace a burst touches few
+/// of its keys.</para>
+/// </summary>
+internal sealed class IdleCompaction : IDisposable
+{
+    private readonly RocksDbStorageEngine _engine;
+    private readonly TimeSpan _poll;
+    private readonly int _idlePolls;
+    private readonly ulong _maxBytes;
+    private int _compactions;
+    private readonly Dictionary<string, KeyspaceActivity> _activity = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+
+    public IdleCompaction(RocksDbStorageEngine engine, TimeSpan idleDelay, long maxBytes)
+    {
+        _engine = engine;
+        // Several polls per idle period, so a keyspace is compacted at most a poll after it went idle.
+        _poll = TimeSpan.FromTicks(Math.Max(idleDelay.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks));
+        _idlePolls = (int)Math.Max(1, idleDelay.Ticks / _poll.Ticks);
+        _maxBytes = (ulong)Math.Max(0, maxBytes);
+        _thread = new Thread(Run) { IsBackground = true, Name = "lockbox-idle-compaction" };
+        _thread.Start();
+    }
+
+    /// <summary>Keyspaces compacted since the engine opened (for tests and diagnostics).</summary>
+    public int Compactions => Volatile.Read(ref _compactions);
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        // A manual compaction in progress returns early once manual compactions are disabled.
+        _engine.AbortManualCompactions();
+        _thread.Join();
+        _stop.Dispose();
+    }
+
+    private void Run()
+    {
+        var token = _stop.Token;
+        while (!token.WaitHandle.WaitOne(_poll))
+        {
+            try
+            {
+                Poll(token);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Poll(CancellationToken token)
+    {
+        var states = _engine.KeyspaceStates();
+        // Forget dropped keyspaces (a keyspace created again under the name starts afresh).
+        if (_activity.Count > states.Count)
+        {
+            var present = states.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in _activity.Keys.Where(n => !present.Contains(n)).ToList())
+            {
+                _activity.Remove(gone);
+            }
+        }
+
+        foreach (var (name, state) in states)
+        {
+            if (token.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (!_activity.TryGetValue(name, out var activity))
+            {
+                // First sight (a new keyspace, or any keyspace after a restart): whatever it holds
+                // unmerged is compacted once it has been quiet for the delay.
+                activity = new KeyspaceActivity { MemtableEntries = state.MemtableEntries };
+                _activity[name] = activity;
+                continue;
+            }
+
+            if (state.MemtableEntries != activity.MemtableEntries)
+            {
+                activity.MemtableEntries = state.MemtableEntries;
+                activity.QuietPolls = 0;
+                activity.Settled = false;
+                continue;
+            }
+
+            if (activity.Settled || ++activity.QuietPolls < _idlePolls)
+            {
+                continue;
+            }
+
+            activity.Settled = true;
+            var hasUnmergedWrites = state.MemtableEntries > 0 || state.ImmutableMemtables > 0 || state.Level0Files > 0;
+            if (hasUnmergedWrites && state.FileBytes <= _maxBytes && _engine.FlushAndCompact(name))
+            {
+                Interlocked.Increment(ref _compactions);
+                // The flush emptied the memtable: that is not a write.
+                activity.MemtableEntries = 0;
+            }
+        }
+    }
+
+    private sealed class KeyspaceActivity
+    {
+        public ulong MemtableEntries { get; set; }
+
+        public int QuietPolls { get; set; }
+
+        public bool Settled { get; set; }
+    }
+}
+
+/// <summary>What <see cref="IdleCompaction"/> reads of one keyspace per poll (RocksDB's integer properties).</summary>
+internal readonly record struct KeyspaceLsmState(ulong MemtableEntries, ulong ImmutableMemtables, ulong Level0Files, ulong FileBytes);

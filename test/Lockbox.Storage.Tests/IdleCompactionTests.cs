@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using Lockbox.Storage.RocksDb;
+
+namespace Lockbox.Storage.Tests;
+
+/// <summary>
+/// A keyspace whose writes stop is flushed and compacted into one sorted run (RocksDB's
+/// memtable and level 0 emptied), once per idle period; a keyspace being written, or over the
+/// size limit, is left alone.
+/// </summary>
+public sealed class IdleCompactionTests : IDisposable
+{
+    private static readonly TimeSpan _wait = TimeSpan.FromSeconds(20);
+    private readonly TempDirectory _directory = new("lockbox-idle");
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void An_idle_keyspace_is_flushed_and_compacted_once_and_keeps_its_latest_values()
+    {
+        using var engine = Open(TimeSpan.FromMilliseconds(300));
+        var ks = engine.OpenKeyspace("items");
+        // Five versions of every key: three in level-0 files, two in the memtable.
+        for (var version = 0; version < 5; version++)
+        {
+            WriteVersion(engine, ks, version);
+            if (version < 3)
+            {
+                engine.Flush();
+            }
+        }
+
+        Assert.True(WaitFor(() => engine.IdleCompactions >= 1), "the idle keyspace was not compacted");
+        Assert.Equal("0", engine.GetProperty(ks, "rocksdb.num-files-at-level0"));
+        Assert.Equal("0", engine.GetProperty(ks, "rocksdb.num-entries-active-mem-table"));
+        var entries = engine.Scan(ks, KeyRange.All).ToList();
+        Assert.Equal(1_000, entries.Count);
+        Assert.All(entries, e => Assert.Equal("v4", System.Text.Encoding.ASCII.GetString(e.Value)));
+
+        // Nothing written since: the keyspace is not compacted again.
+        Thread.Sleep(1_000);
+        Assert.Equal(1, engine.IdleCompactions);
+    }
+
+    [Fact]
+    public void A_keyspace_is_not_compacted_while_it_is_written_but_after_its_writes_stop()
+    {
+        using var engine = Open(TimeSpan.FromSeconds(1));
+        var ks = engine.OpenKeyspace("items");
+        var writing = Stopwatch.StartNew();
+        var version = 0;
+        while (writing.Elapsed < TimeSpan.FromSeconds(2.5))
+        {
+            WriteVersion(engine, ks, version++, keys: 10);
+            Thread.Sleep(20);
+        }
+
+        Assert.Equal(0, engine.IdleCompactions);
+        Assert.True(WaitFor(() => engine.IdleCompactions == 1), "the keyspace was not compacted after its writes stopped");
+        Assert.Equal("0", engine.GetProperty(ks, "rocksdb.num-entries-active-mem-table"));
+    }
+
+    [Fact]
+    public void A_keyspace_over_the_size_limit_is_left_alone()
+    {
+        using var engine = Open(TimeSpan.FromMilliseconds(300), maxBytes: 1);
+        var ks = engine.OpenKeyspace("items");
+        WriteVersion(engine, ks, 0);
+        engine.Flush();
+        WriteVersion(engine, ks, 1);
+
+        Thread.Sleep(1_500);
+        Assert.Equal(0, engine.IdleCompactions);
+        Assert.Equal("1", engine.GetProperty(ks, "rocksdb.num-files-at-level0"));
+    }
+
+    [Fact]
+    public void Idle_compaction_can_be_turned_off()
+    {
+        using var engine = Open(TimeSpan.Zero);
+        var ks = engine.OpenKeyspace("items");
+        WriteVersion(engine, ks, 0);
+
+        Thread.Sleep(1_000);
+        Assert.Equal(0, engine.IdleCompactions);
+        Assert.Equal("1000", engine.GetProperty(ks, "rocksdb.num-entries-active-mem-table"));
+    }
+
+    private RocksDbStorageEngine Open(TimeSpan delay, long maxBytes = 64L << 20) =>
+        RocksDbStorageEngine.Open(_directory.Path, new RocksDbStorageOptions { IdleCompactionDelay = delay, IdleCompactionMaxBytes = maxBytes });
+
+    private static void WriteVersion(RocksDbStorageEngine engine, Keyspace ks, int version, int keys = 1_000)
+    {
+        var batch = new WriteBatch();
+        for (var i = 0; i < keys; i++)
+        {
+            batch.Put(ks, System.Text.Encoding.ASCII.GetBytes($"key{i:D5}"), System.Text.Encoding.ASCII.GetBytes($"v{version}"));
+        }
+
+        Assert.True(engine.Commit(batch).Committed);
+    }
+
+    private static bool WaitFor(Func<bool> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (deadline.Elapsed > _wait)
+            {
+                return false;
+            }
+
+            Thread.Sleep(50);
+        }
+
+        return true;
+    }
+}
