@@ -584,18 +584,22 @@ public sealed class RocksDbStorageEngine : IStorageEngine
         EnterOperation();
         try
         {
-            var states = new List<(string, KeyspaceLsmState)>(_keyspaces.Count);
-            foreach (var (name, keyspace) in _keyspaces)
+            // Under the creation lock: a keyspace dropped meanwhile would free the handle read here.
+            lock (_createLock)
             {
-                var cf = ((RocksKeyspace)keyspace.Handle).Handle.Handle;
-                states.Add((name, new KeyspaceLsmState(
-                    IntProperty(cf, "rocksdb.num-entries-active-mem-table"),
-                    IntProperty(cf, "rocksdb.num-immutable-mem-table"),
-                    IntProperty(cf, "rocksdb.num-files-at-level0"),
-                    IntProperty(cf, "rocksdb.total-sst-files-size"))));
-            }
+                var states = new List<(string, KeyspaceLsmState)>(_keyspaces.Count);
+                foreach (var (name, keyspace) in _keyspaces)
+                {
+                    var cf = ((RocksKeyspace)keyspace.Handle).Handle.Handle;
+                    states.Add((name, new KeyspaceLsmState(
+                        IntProperty(cf, "rocksdb.num-entries-active-mem-table"),
+                        IntProperty(cf, "rocksdb.num-immutable-mem-table"),
+                        IntProperty(cf, "rocksdb.num-files-at-level0"),
+                        IntProperty(cf, "rocksdb.total-sst-files-size"))));
+                }
 
-            return states;
+                return states;
+            }
         }
         finally
         {
