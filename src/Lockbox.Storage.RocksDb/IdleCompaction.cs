@@ -9,17 +9,21 @@ namespace Lockbox.Storage.RocksDb;
 /// read (Scan, Query) merges all those sorted runs and skips the obsolete versions key by
 /// key. Compacting while nobody writes costs CPU when it is free and leaves one sorted run.</para>
 /// <para>A keyspace counts as idle when its memtable's entry count has not changed for
-/// <see cref="RocksDbStorageOptions.IdleCompactionDelay"/>; it is compacted once per idle
-/// period, and only while its files total at most
-/// <see cref="RocksDbStorageOptions.IdleCompactionMaxBytes"/>: rewriting a large keyspace
+/// <see cref="RocksDbStorageOptions.IdleCompactionDelay"/>; it is compacted at most once per
+/// idle period, only while its files total at most
+/// <see cref="RocksDbStorageOptions.IdleCompactionMaxBytes"/> (rewriting a large keyspace
 /// would cost far more than its reads gain, because in a large keyspace a burst touches few
-/// of its keys.</para>
+/// of its keys), and only after at least half as many writes since the last compaction as its
+/// files hold entries (so a trickle of writes does not rewrite it after every pause).</para>
 /// </summary>
 internal sealed class IdleCompaction : IDisposable
 {
     private readonly RocksDbStorageEngine _engine;
     private readonly TimeSpan _poll;
     private readonly int _idlePolls;
+    // Fewer writes than this since the last compaction never justify one.
+    private const ulong MinWrittenEntries = 1_000;
+
     private readonly ulong _maxBytes;
     private int _compactions;
     private readonly Dictionary<string, KeyspaceActivity> _activity = new(StringComparer.Ordinal);
@@ -87,15 +91,19 @@ internal sealed class IdleCompaction : IDisposable
 
             if (!_activity.TryGetValue(name, out var activity))
             {
-                // First sight (a new keyspace, or any keyspace after a restart): whatever it holds
-                // unmerged is compacted once it has been quiet for the delay.
-                activity = new KeyspaceActivity { MemtableEntries = state.MemtableEntries };
+                // First sight (a new keyspace, or any keyspace after a restart): how much of it was
+                // written since it was last merged is unknown, so all of it counts.
+                activity = new KeyspaceActivity { MemtableEntries = state.MemtableEntries, WrittenEntries = state.EstimatedKeys };
                 _activity[name] = activity;
                 continue;
             }
 
             if (state.MemtableEntries != activity.MemtableEntries)
             {
+                // Fewer entries than before: the memtable was flushed and a new one started.
+                activity.WrittenEntries += state.MemtableEntries > activity.MemtableEntries
+                    ? state.MemtableEntries - activity.MemtableEntries
+                    : state.MemtableEntries;
                 activity.MemtableEntries = state.MemtableEntries;
                 activity.QuietPolls = 0;
                 activity.Settled = false;
@@ -108,19 +116,37 @@ internal sealed class IdleCompaction : IDisposable
             }
 
             activity.Settled = true;
-            var hasUnmergedWrites = state.MemtableEntries > 0 || state.ImmutableMemtables > 0 || state.Level0Files > 0;
-            if (hasUnmergedWrites && state.FileBytes <= _maxBytes && _engine.FlushAndCompact(name))
+            if (WorthCompacting(state, activity, _maxBytes) && _engine.FlushAndCompact(name))
             {
                 Interlocked.Increment(ref _compactions);
                 // The flush emptied the memtable: that is not a write.
                 activity.MemtableEntries = 0;
+                activity.WrittenEntries = 0;
             }
         }
+    }
+
+    /// <summary>
+    /// Something is unmerged, the rewrite is bounded, and enough was written since the last
+    /// compaction: at least <see cref="MinWrittenEntries"/>, and half as many entries as the
+    /// keyspace's files hold (which the compaction rewrites). So each entry written costs at most
+    /// about two entries rewritten here, and a keyspace written a little at a time is left to
+    /// RocksDB instead of being rewritten after every quiet moment.
+    /// </summary>
+    private static bool WorthCompacting(KeyspaceLsmState state, KeyspaceActivity activity, ulong maxBytes)
+    {
+        var unmerged = state.MemtableEntries > 0 || state.ImmutableMemtables > 0 || state.Level0Files > 0;
+        // RocksDB's key estimate counts the memtable's entries too; what the files hold is the rest.
+        var fileEntries = state.EstimatedKeys > state.MemtableEntries ? state.EstimatedKeys - state.MemtableEntries : 0;
+        return unmerged && state.FileBytes <= maxBytes && activity.WrittenEntries >= Math.Max(MinWrittenEntries, fileEntries / 2);
     }
 
     private sealed class KeyspaceActivity
     {
         public ulong MemtableEntries { get; set; }
+
+        /// <summary>Writes (puts and deletes) counted since the last compaction, from the memtable's growth.</summary>
+        public ulong WrittenEntries { get; set; }
 
         public int QuietPolls { get; set; }
 
@@ -129,4 +155,4 @@ internal sealed class IdleCompaction : IDisposable
 }
 
 /// <summary>What <see cref="IdleCompaction"/> reads of one keyspace per poll (RocksDB's integer properties).</summary>
-internal readonly record struct KeyspaceLsmState(ulong MemtableEntries, ulong ImmutableMemtables, ulong Level0Files, ulong FileBytes);
+internal readonly record struct KeyspaceLsmState(ulong MemtableEntries, ulong ImmutableMemtables, ulong Level0Files, ulong FileBytes, ulong EstimatedKeys);

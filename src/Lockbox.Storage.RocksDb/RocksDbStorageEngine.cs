@@ -595,7 +595,8 @@ public sealed class RocksDbStorageEngine : IStorageEngine
                         IntProperty(cf, "rocksdb.num-entries-active-mem-table"),
                         IntProperty(cf, "rocksdb.num-immutable-mem-table"),
                         IntProperty(cf, "rocksdb.num-files-at-level0"),
-                        IntProperty(cf, "rocksdb.total-sst-files-size"))));
+                        IntProperty(cf, "rocksdb.total-sst-files-size"),
+                        IntProperty(cf, "rocksdb.estimate-num-keys"))));
                 }
 
                 return states;

@@ -43,6 +43,28 @@ public sealed class IdleCompactionTests : IDisposable
     }
 
     [Fact]
+    public void A_trickle_of_writes_is_left_in_the_memtable_and_a_rewrite_of_half_the_keys_is_compacted_again()
+    {
+        using var engine = Open(TimeSpan.FromMilliseconds(300));
+        var ks = engine.OpenKeyspace("items");
+        WriteVersion(engine, ks, 0, keys: 4_000);
+        Assert.True(WaitFor(() => engine.IdleCompactions == 1), "the loaded keyspace was not compacted");
+
+        // 50 writes: under both the minimum and half of the 4,000 keys.
+        WriteVersion(engine, ks, 1, keys: 50);
+        Thread.Sleep(1_500);
+        Assert.Equal(1, engine.IdleCompactions);
+        Assert.Equal("50", engine.GetProperty(ks, "rocksdb.num-entries-active-mem-table"));
+
+        // Another 2,000 writes: half the keys since the last compaction.
+        WriteVersion(engine, ks, 2, keys: 2_000);
+        Assert.True(WaitFor(() => engine.IdleCompactions == 2), "the rewritten keyspace was not compacted");
+        Assert.Equal("0", engine.GetProperty(ks, "rocksdb.num-entries-active-mem-table"));
+        Assert.Equal("v2", System.Text.Encoding.ASCII.GetString(engine.Get(ks, System.Text.Encoding.ASCII.GetBytes("key00000"))!));
+        Assert.Equal("v0", System.Text.Encoding.ASCII.GetString(engine.Get(ks, System.Text.Encoding.ASCII.GetBytes("key03999"))!));
+    }
+
+    [Fact]
     public void A_keyspace_is_not_compacted_while_it_is_written_but_after_its_writes_stop()
     {
         using var engine = Open(TimeSpan.FromSeconds(1));
@@ -51,7 +73,7 @@ public sealed class IdleCompactionTests : IDisposable
         var version = 0;
         while (writing.Elapsed < TimeSpan.FromSeconds(2.5))
         {
-            WriteVersion(engine, ks, version++, keys: 10);
+            WriteVersion(engine, ks, version++, keys: 100);
             Thread.Sleep(20);
         }
 
