@@ -66,6 +66,11 @@ internal sealed class IdleCompaction : IDisposable
             {
                 return;
             }
+            catch (RocksDbSharp.RocksDbException)
+            {
+                // A failed flush (a full or failing disk) loses nothing: the writes are in the WAL,
+                // and the write path reports the disk's state to clients. Try again next time.
+            }
         }
     }
 
@@ -115,6 +120,13 @@ internal sealed class IdleCompaction : IDisposable
                 continue;
             }
 
+            // A flush or compaction under way: writes may only be stalled behind it (RocksDB holds
+            // them while its memtables are full), or the burst's own merging is still running.
+            if (state.ImmutableMemtables > 0 || state.BackgroundJobsRunning > 0)
+            {
+                continue;
+            }
+
             activity.Settled = true;
             if (WorthCompacting(state, activity, _maxBytes) && _engine.FlushAndCompact(name))
             {
@@ -135,7 +147,7 @@ internal sealed class IdleCompaction : IDisposable
     /// </summary>
     private static bool WorthCompacting(KeyspaceLsmState state, KeyspaceActivity activity, ulong maxBytes)
     {
-        var unmerged = state.MemtableEntries > 0 || state.ImmutableMemtables > 0 || state.Level0Files > 0;
+        var unmerged = state.MemtableEntries > 0 || state.Level0Files > 0;
         // RocksDB's key estimate counts the memtable's entries too; what the files hold is the rest.
         var fileEntries = state.EstimatedKeys > state.MemtableEntries ? state.EstimatedKeys - state.MemtableEntries : 0;
         return unmerged && state.FileBytes <= maxBytes && activity.WrittenEntries >= Math.Max(MinWrittenEntries, fileEntries / 2);
@@ -155,4 +167,5 @@ internal sealed class IdleCompaction : IDisposable
 }
 
 /// <summary>What <see cref="IdleCompaction"/> reads of one keyspace per poll (RocksDB's integer properties).</summary>
-internal readonly record struct KeyspaceLsmState(ulong MemtableEntries, ulong ImmutableMemtables, ulong Level0Files, ulong FileBytes, ulong EstimatedKeys);
+internal readonly record struct KeyspaceLsmState(
+    ulong MemtableEntries, ulong ImmutableMemtables, ulong Level0Files, ulong FileBytes, ulong EstimatedKeys, ulong BackgroundJobsRunning);

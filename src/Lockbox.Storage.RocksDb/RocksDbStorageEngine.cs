@@ -588,15 +588,20 @@ public sealed class RocksDbStorageEngine : IStorageEngine
             lock (_createLock)
             {
                 var states = new List<(string, KeyspaceLsmState)>(_keyspaces.Count);
+                var backgroundJobs = DbIntProperty("rocksdb.num-running-flushes") + DbIntProperty("rocksdb.num-running-compactions");
                 foreach (var (name, keyspace) in _keyspaces)
                 {
-                    var cf = ((RocksKeyspace)keyspace.Handle).Handle.Handle;
+                    var handle = ((RocksKeyspace)keyspace.Handle).Handle;
+                    var cf = handle.Handle;
+                    // The per-level file counts are string properties only (the integer call fails for them).
+                    _ = ulong.TryParse(_db.GetProperty("rocksdb.num-files-at-level0", handle), out var level0Files);
                     states.Add((name, new KeyspaceLsmState(
                         IntProperty(cf, "rocksdb.num-entries-active-mem-table"),
                         IntProperty(cf, "rocksdb.num-immutable-mem-table"),
-                        IntProperty(cf, "rocksdb.num-files-at-level0"),
+                        level0Files,
                         IntProperty(cf, "rocksdb.total-sst-files-size"),
-                        IntProperty(cf, "rocksdb.estimate-num-keys"))));
+                        IntProperty(cf, "rocksdb.estimate-num-keys"),
+                        backgroundJobs)));
                 }
 
                 return states;
@@ -658,6 +663,12 @@ public sealed class RocksDbStorageEngine : IStorageEngine
 
     /// <summary>Makes a manual compaction in progress return early (only when closing: it stays disabled).</summary>
     internal void AbortManualCompactions() => Native.Instance.rocksdb_disable_manual_compaction(_db.Handle);
+
+    private unsafe ulong DbIntProperty(string name)
+    {
+        ulong value = 0;
+        return Native.Instance.rocksdb_property_int(_db.Handle, name, (IntPtr)(&value)) == 0 ? value : 0;
+    }
 
     private unsafe ulong IntProperty(IntPtr columnFamily, string name)
     {

@@ -43,6 +43,23 @@ public sealed class IdleCompactionTests : IDisposable
     }
 
     [Fact]
+    public void Level_0_files_alone_are_compacted_once_the_memtable_is_flushed()
+    {
+        using var engine = Open(TimeSpan.FromMilliseconds(300));
+        var ks = engine.OpenKeyspace("items");
+        for (var version = 0; version < 3; version++)
+        {
+            WriteVersion(engine, ks, version);
+            engine.Flush();
+        }
+
+        Assert.Equal("3", engine.GetProperty(ks, "rocksdb.num-files-at-level0"));
+        Assert.True(WaitFor(() => engine.IdleCompactions >= 1), "the level-0 files were not compacted");
+        Assert.Equal("0", engine.GetProperty(ks, "rocksdb.num-files-at-level0"));
+        Assert.Equal("v2", System.Text.Encoding.ASCII.GetString(engine.Get(ks, System.Text.Encoding.ASCII.GetBytes("key00999"))!));
+    }
+
+    [Fact]
     public void A_trickle_of_writes_is_left_in_the_memtable_and_a_rewrite_of_half_the_keys_is_compacted_again()
     {
         using var engine = Open(TimeSpan.FromMilliseconds(300));
@@ -80,6 +97,46 @@ public sealed class IdleCompactionTests : IDisposable
         Assert.Equal(0, engine.IdleCompactions);
         Assert.True(WaitFor(() => engine.IdleCompactions == 1), "the keyspace was not compacted after its writes stopped");
         Assert.Equal("0", engine.GetProperty(ks, "rocksdb.num-entries-active-mem-table"));
+    }
+
+    [Fact]
+    public void Closing_during_an_idle_compaction_does_not_hang_and_keeps_every_write()
+    {
+        using (var engine = Open(TimeSpan.FromMilliseconds(100)))
+        {
+            var ks = engine.OpenKeyspace("items");
+            for (var version = 0; version < 2; version++)
+            {
+                for (var start = 0; start < 150_000; start += 5_000)
+                {
+                    var batch = new WriteBatch();
+                    for (var i = start; i < start + 5_000; i++)
+                    {
+                        // Incompressible values, so the compaction has about 60 MB to rewrite.
+                        var value = new byte[200];
+                        Random.Shared.NextBytes(value);
+                        value[0] = (byte)version;
+                        batch.Put(ks, System.Text.Encoding.ASCII.GetBytes($"key{i:D6}"), value);
+                    }
+
+                    Assert.True(engine.Commit(batch).Committed);
+                }
+
+                engine.Flush();
+            }
+
+            // RocksDB's own level-0 compaction may run first; the idle one starts once it is done
+            // and takes several hundred milliseconds, so closing usually interrupts one of them.
+            Thread.Sleep(200);
+            var closing = Stopwatch.StartNew();
+            engine.Dispose();
+            Assert.True(closing.Elapsed < TimeSpan.FromSeconds(10), $"closing took {closing.Elapsed}");
+        }
+
+        using var reopened = Open(TimeSpan.Zero);
+        var entries = reopened.Scan(reopened.OpenKeyspace("items"), KeyRange.All).ToList();
+        Assert.Equal(150_000, entries.Count);
+        Assert.All(entries, e => Assert.Equal(1, e.Value[0]));
     }
 
     [Fact]
