@@ -8,7 +8,7 @@ namespace Lockbox.Storage.RocksDb;
 /// its size triggers are met, which an idle keyspace never reaches. Until then every range
 /// read (Scan, Query) merges all those sorted runs and skips the obsolete versions key by
 /// key. Compacting while nobody writes costs CPU when it is free and leaves one sorted run.</para>
-/// <para>A keyspace counts as idle when its memtable's entry count has not changed for
+/// <para>A keyspace counts as idle when nothing has been committed to it for
 /// <see cref="RocksDbStorageOptions.IdleCompactionDelay"/>; it is compacted at most once per
 /// idle period, only while its files total at most
 /// <see cref="RocksDbStorageOptions.IdleCompactionMaxBytes"/> (rewriting a large keyspace
@@ -18,17 +18,17 @@ namespace Lockbox.Storage.RocksDb;
 /// </summary>
 internal sealed class IdleCompaction : IDisposable
 {
-    private readonly RocksDbStorageEngine _engine;
-    private readonly TimeSpan _poll;
-    private readonly int _idlePolls;
     // Fewer writes than this since the last compaction never justify one.
     private const ulong MinWrittenEntries = 1_000;
 
+    private readonly RocksDbStorageEngine _engine;
+    private readonly TimeSpan _poll;
+    private readonly int _idlePolls;
     private readonly ulong _maxBytes;
-    private int _compactions;
     private readonly Dictionary<string, KeyspaceActivity> _activity = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
+    private int _compactions;
 
     public IdleCompaction(RocksDbStorageEngine engine, TimeSpan idleDelay, long maxBytes)
     {
@@ -98,18 +98,14 @@ internal sealed class IdleCompaction : IDisposable
             {
                 // First sight (a new keyspace, or any keyspace after a restart): how much of it was
                 // written since it was last merged is unknown, so all of it counts.
-                activity = new KeyspaceActivity { MemtableEntries = state.MemtableEntries, WrittenEntries = state.EstimatedKeys };
+                activity = new KeyspaceActivity { Writes = state.Writes, WritesAtCompaction = state.Writes - (long)state.EstimatedKeys };
                 _activity[name] = activity;
                 continue;
             }
 
-            if (state.MemtableEntries != activity.MemtableEntries)
+            if (state.Writes != activity.Writes)
             {
-                // Fewer entries than before: the memtable was flushed and a new one started.
-                activity.WrittenEntries += state.MemtableEntries > activity.MemtableEntries
-                    ? state.MemtableEntries - activity.MemtableEntries
-                    : state.MemtableEntries;
-                activity.MemtableEntries = state.MemtableEntries;
+                activity.Writes = state.Writes;
                 activity.QuietPolls = 0;
                 activity.Settled = false;
                 continue;
@@ -128,12 +124,10 @@ internal sealed class IdleCompaction : IDisposable
             }
 
             activity.Settled = true;
-            if (WorthCompacting(state, activity, _maxBytes) && _engine.FlushAndCompact(name))
+            if (WorthCompacting(state, state.Writes - activity.WritesAtCompaction, _maxBytes) && _engine.FlushAndCompact(name))
             {
                 Interlocked.Increment(ref _compactions);
-                // The flush emptied the memtable: that is not a write.
-                activity.MemtableEntries = 0;
-                activity.WrittenEntries = 0;
+                activity.WritesAtCompaction = state.Writes;
             }
         }
     }
@@ -145,20 +139,21 @@ internal sealed class IdleCompaction : IDisposable
     /// about two entries rewritten here, and a keyspace written a little at a time is left to
     /// RocksDB instead of being rewritten after every quiet moment.
     /// </summary>
-    private static bool WorthCompacting(KeyspaceLsmState state, KeyspaceActivity activity, ulong maxBytes)
+    private static bool WorthCompacting(KeyspaceLsmState state, long written, ulong maxBytes)
     {
         var unmerged = state.MemtableEntries > 0 || state.Level0Files > 0;
         // RocksDB's key estimate counts the memtable's entries too; what the files hold is the rest.
         var fileEntries = state.EstimatedKeys > state.MemtableEntries ? state.EstimatedKeys - state.MemtableEntries : 0;
-        return unmerged && state.FileBytes <= maxBytes && activity.WrittenEntries >= Math.Max(MinWrittenEntries, fileEntries / 2);
+        return unmerged && state.FileBytes <= maxBytes && written >= (long)Math.Max(MinWrittenEntries, fileEntries / 2);
     }
 
     private sealed class KeyspaceActivity
     {
-        public ulong MemtableEntries { get; set; }
+        /// <summary>The keyspace's write count at the last poll.</summary>
+        public long Writes { get; set; }
 
-        /// <summary>Writes (puts and deletes) counted since the last compaction, from the memtable's growth.</summary>
-        public ulong WrittenEntries { get; set; }
+        /// <summary>The write count when the keyspace was last compacted here.</summary>
+        public long WritesAtCompaction { get; set; }
 
         public int QuietPolls { get; set; }
 
@@ -166,6 +161,10 @@ internal sealed class IdleCompaction : IDisposable
     }
 }
 
-/// <summary>What <see cref="IdleCompaction"/> reads of one keyspace per poll (RocksDB's integer properties).</summary>
+/// <summary>
+/// What <see cref="IdleCompaction"/> reads of one keyspace per poll: the engine's count of
+/// operations committed to it, and RocksDB properties (<see cref="BackgroundJobsRunning"/>
+/// counts the flushes and compactions of the whole database).
+/// </summary>
 internal readonly record struct KeyspaceLsmState(
-    ulong MemtableEntries, ulong ImmutableMemtables, ulong Level0Files, ulong FileBytes, ulong EstimatedKeys, ulong BackgroundJobsRunning);
+    long Writes, ulong MemtableEntries, ulong ImmutableMemtables, ulong Level0Files, ulong FileBytes, ulong EstimatedKeys, ulong BackgroundJobsRunning);

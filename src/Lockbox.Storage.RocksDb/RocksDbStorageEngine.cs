@@ -256,6 +256,7 @@ public sealed class RocksDbStorageEngine : IStorageEngine
         try
         {
             using var rocksBatch = new RocksWriteBatch();
+            var tally = default(WriteTally);
             var lockCount = conditions.Count;
             foreach (var op in operations)
             {
@@ -277,6 +278,7 @@ public sealed class RocksDbStorageEngine : IStorageEngine
             {
                 var target = Resolve(op.Keyspace);
                 ArgumentNullException.ThrowIfNull(op.Key, "operation key");
+                tally.Add(target);
                 switch (op.Kind)
                 {
                     case WriteOperationKind.Put:
@@ -329,6 +331,7 @@ public sealed class RocksDbStorageEngine : IStorageEngine
                 if (rocksBatch.Count() > 0)
                 {
                     _db.Write(rocksBatch, _writeOptions);
+                    tally.Record();
                 }
             }
 
@@ -372,9 +375,12 @@ public sealed class RocksDbStorageEngine : IStorageEngine
                 }
 
                 using var rocksBatch = new RocksWriteBatch();
+                var tally = default(WriteTally);
                 foreach (var op in batch.Operations)
                 {
-                    var family = Resolve(op.Keyspace).Handle;
+                    var written = Resolve(op.Keyspace);
+                    tally.Add(written);
+                    var family = written.Handle;
                     switch (op.Kind)
                     {
                         case WriteOperationKind.Put:
@@ -389,6 +395,7 @@ public sealed class RocksDbStorageEngine : IStorageEngine
                 }
 
                 _db.Write(rocksBatch, _writeOptions);
+                tally.Record();
             }
         }
         finally
@@ -596,6 +603,7 @@ public sealed class RocksDbStorageEngine : IStorageEngine
                     // The per-level file counts are string properties only (the integer call fails for them).
                     _ = ulong.TryParse(_db.GetProperty("rocksdb.num-files-at-level0", handle), out var level0Files);
                     states.Add((name, new KeyspaceLsmState(
+                        ((RocksKeyspace)keyspace.Handle).Writes,
                         IntProperty(cf, "rocksdb.num-entries-active-mem-table"),
                         IntProperty(cf, "rocksdb.num-immutable-mem-table"),
                         level0Files,
@@ -825,6 +833,7 @@ public sealed class RocksDbStorageEngine : IStorageEngine
     private sealed class RocksKeyspace(RocksDbStorageEngine owner, ColumnFamilyHandle handle, int id)
     {
         private volatile bool _dropped;
+        private long _writes;
 
         public RocksDbStorageEngine Owner { get; } = owner;
 
@@ -835,7 +844,51 @@ public sealed class RocksDbStorageEngine : IStorageEngine
 
         public bool Dropped => _dropped;
 
+        /// <summary>Operations committed to this keyspace since the engine opened (for <see cref="IdleCompaction"/>).</summary>
+        public long Writes => Volatile.Read(ref _writes);
+
         public void MarkDropped() => _dropped = true;
+
+        public void CountWrites(int operations) => Interlocked.Add(ref _writes, operations);
+    }
+
+    /// <summary>
+    /// Counts a batch's operations per keyspace and records them once it is committed: one
+    /// interlocked add per run of operations on the same keyspace (usually one or two per batch).
+    /// </summary>
+    private struct WriteTally
+    {
+        private RocksKeyspace? _current;
+        private int _currentCount;
+        private List<(RocksKeyspace Keyspace, int Count)>? _earlier;
+
+        public void Add(RocksKeyspace keyspace)
+        {
+            if (!ReferenceEquals(keyspace, _current))
+            {
+                if (_current is not null)
+                {
+                    (_earlier ??= []).Add((_current, _currentCount));
+                }
+
+                _current = keyspace;
+                _currentCount = 0;
+            }
+
+            _currentCount++;
+        }
+
+        public readonly void Record()
+        {
+            _current?.CountWrites(_currentCount);
+            if (_earlier is not null)
+            {
+                foreach (var (keyspace, count) in _earlier)
+                {
+                    keyspace.CountWrites(count);
+                }
+            }
+        }
     }
 
     /// <summary>Native flush options, destroyed deterministically.</summary>

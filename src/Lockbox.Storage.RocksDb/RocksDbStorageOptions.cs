@@ -58,7 +58,7 @@ public sealed class RocksDbStorageOptions
 
     /// <summary>
     /// Keyspaces whose SST files total more than this are not compacted when idle: the rewrite
-    /// would cost more than the reads gain. Default 64 MB (about a second of one core).
+    /// would cost more than the reads gain. Default 64 MB (about half a second of one core).
     /// </summary>
     public long IdleCompactionMaxBytes { get; init; } = 64L << 20;
 }
