@@ -854,36 +854,53 @@ public sealed class RocksDbStorageEngine : IStorageEngine
 
     /// <summary>
     /// Counts a batch's operations per keyspace and records them once it is committed: one
-    /// interlocked add per run of operations on the same keyspace (usually one or two per batch).
+    /// interlocked add per keyspace, however its operations interleave (an item's put, then its
+    /// index entry, then the next item's put). Two keyspaces fit inline, which covers a table
+    /// with indexes; a third (TTL or stream entries) spills into a small list.
     /// </summary>
     private struct WriteTally
     {
-        private RocksKeyspace? _current;
-        private int _currentCount;
-        private List<(RocksKeyspace Keyspace, int Count)>? _earlier;
+        private RocksKeyspace? _first;
+        private int _firstCount;
+        private RocksKeyspace? _second;
+        private int _secondCount;
+        private List<(RocksKeyspace Keyspace, int Count)>? _more;
 
         public void Add(RocksKeyspace keyspace)
         {
-            if (!ReferenceEquals(keyspace, _current))
+            if (_first is null || ReferenceEquals(keyspace, _first))
             {
-                if (_current is not null)
+                _first = keyspace;
+                _firstCount++;
+            }
+            else if (_second is null || ReferenceEquals(keyspace, _second))
+            {
+                _second = keyspace;
+                _secondCount++;
+            }
+            else
+            {
+                _more ??= [];
+                for (var i = 0; i < _more.Count; i++)
                 {
-                    (_earlier ??= []).Add((_current, _currentCount));
+                    if (ReferenceEquals(_more[i].Keyspace, keyspace))
+                    {
+                        _more[i] = (keyspace, _more[i].Count + 1);
+                        return;
+                    }
                 }
 
-                _current = keyspace;
-                _currentCount = 0;
+                _more.Add((keyspace, 1));
             }
-
-            _currentCount++;
         }
 
         public readonly void Record()
         {
-            _current?.CountWrites(_currentCount);
-            if (_earlier is not null)
+            _first?.CountWrites(_firstCount);
+            _second?.CountWrites(_secondCount);
+            if (_more is not null)
             {
-                foreach (var (keyspace, count) in _earlier)
+                foreach (var (keyspace, count) in _more)
                 {
                     keyspace.CountWrites(count);
                 }
