@@ -28,8 +28,9 @@ public interface IRequestAuthorizer
 }
 
 /// <summary>
-/// The authorizer in force until IAM lands: only the account's root principal exists, and root
-/// may do everything. Any other principal is denied, so nothing is open by accident.
+/// Lets the account's root principal do everything and denies every other principal, so
+/// nothing is open by accident. The server runs <c>IamAuthorizer</c> (Lockbox.Iam); this is
+/// the authorizer of service tests that are not about IAM.
 /// </summary>
 public sealed class RootOnlyAuthorizer : IRequestAuthorizer
 {
