@@ -598,12 +598,12 @@ public sealed class RocksDbStorageEngine : IStorageEngine
                 var backgroundJobs = DbIntProperty("rocksdb.num-running-flushes") + DbIntProperty("rocksdb.num-running-compactions");
                 foreach (var (name, keyspace) in _keyspaces)
                 {
-                    var handle = ((RocksKeyspace)keyspace.Handle).Handle;
-                    var cf = handle.Handle;
+                    var rocks = (RocksKeyspace)keyspace.Handle;
+                    var cf = rocks.Handle.Handle;
                     // The per-level file counts are string properties only (the integer call fails for them).
-                    _ = ulong.TryParse(_db.GetProperty("rocksdb.num-files-at-level0", handle), out var level0Files);
+                    _ = ulong.TryParse(_db.GetProperty("rocksdb.num-files-at-level0", rocks.Handle), out var level0Files);
                     states.Add((name, new KeyspaceLsmState(
-                        ((RocksKeyspace)keyspace.Handle).Writes,
+                        rocks.Writes,
                         IntProperty(cf, "rocksdb.num-entries-active-mem-table"),
                         IntProperty(cf, "rocksdb.num-immutable-mem-table"),
                         level0Files,
