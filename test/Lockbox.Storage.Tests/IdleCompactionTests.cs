@@ -56,7 +56,7 @@ public sealed class IdleCompactionTests : IDisposable
         Assert.Equal("3", engine.GetProperty(ks, "rocksdb.num-files-at-level0"));
         Assert.True(WaitFor(() => engine.IdleCompactions >= 1), "the level-0 files were not compacted");
         Assert.Equal("0", engine.GetProperty(ks, "rocksdb.num-files-at-level0"));
-        Assert.Equal("v2", System.Text.Encoding.ASCII.GetString(engine.Get(ks, System.Text.Encoding.ASCII.GetBytes("key00999"))!));
+        Assert.Equal("v2", ValueOf(engine, ks, "key00999"));
     }
 
     [Fact]
@@ -77,8 +77,8 @@ public sealed class IdleCompactionTests : IDisposable
         WriteVersion(engine, ks, 2, keys: 2_000);
         Assert.True(WaitFor(() => engine.IdleCompactions == 2), "the rewritten keyspace was not compacted");
         Assert.Equal("0", engine.GetProperty(ks, "rocksdb.num-entries-active-mem-table"));
-        Assert.Equal("v2", System.Text.Encoding.ASCII.GetString(engine.Get(ks, System.Text.Encoding.ASCII.GetBytes("key00000"))!));
-        Assert.Equal("v0", System.Text.Encoding.ASCII.GetString(engine.Get(ks, System.Text.Encoding.ASCII.GetBytes("key03999"))!));
+        Assert.Equal("v2", ValueOf(engine, ks, "key00000"));
+        Assert.Equal("v0", ValueOf(engine, ks, "key03999"));
     }
 
     [Fact]
@@ -178,6 +178,9 @@ public sealed class IdleCompactionTests : IDisposable
 
         Assert.True(engine.Commit(batch).Committed);
     }
+
+    private static string ValueOf(RocksDbStorageEngine engine, Keyspace ks, string key) =>
+        System.Text.Encoding.ASCII.GetString(engine.Get(ks, System.Text.Encoding.ASCII.GetBytes(key))!);
 
     private static bool WaitFor(Func<bool> condition)
     {
