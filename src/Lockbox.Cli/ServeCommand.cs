@@ -200,6 +200,11 @@ internal static class ServeCommand
         using var loggerFactory = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(logLevel)
             .AddFilter("Microsoft", LogLevel.Warning)
+            // ASP.NET Core's hosting layer starts an Activity and a log scope for every request
+            // whenever its category is enabled at any level; its only messages are request
+            // start/finish (Information) and errors our pipeline already catches and logs.
+            // Silencing it saves that per-request cost (see docs/ARCHITECTURE.md, Performance).
+            .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None)
             .AddSimpleConsole(console =>
             {
                 console.SingleLine = true;
