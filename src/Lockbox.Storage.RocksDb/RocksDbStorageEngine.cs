@@ -825,6 +825,11 @@ public sealed class RocksDbStorageEngine : IStorageEngine
             .SetWalRecoveryMode(Recovery.PointInTime);
         native.rocksdb_options_set_max_background_jobs(dbOptions.Handle, options.MaxBackgroundJobs);
         dbOptions.IncreaseParallelism(Math.Max(options.MaxBackgroundJobs, 1));
+        // A writer that finds another's write group in progress waits for it. With adaptive yield
+        // (RocksDB's default) it first spins and calls sched_yield for up to 100 µs, CPU that
+        // on a small box the leader and the request threads need: off, it blocks after a short
+        // spin. Measured in docs/ARCHITECTURE.md, Performance.
+        native.rocksdb_options_set_enable_write_thread_adaptive_yield(dbOptions.Handle, 0);
 
         return (dbOptions, cfOptions, [cache, table, cfOptions]);
     }
