@@ -408,7 +408,7 @@ public sealed class SigV4Authenticator
                 Span<byte> stsBytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(stringToSign.Length)];
                 var stsLength = Encoding.UTF8.GetBytes(stringToSign.Span, stsBytes);
                 Span<byte> expected = stackalloc byte[32];
-                HMACSHA256.HashData(signingKey, stsBytes[..stsLength], expected);
+                signingKey.Sign(stsBytes[..stsLength], expected);
 
                 Span<byte> provided = stackalloc byte[32];
                 var ok = parts.Signature.Length == 64 &&

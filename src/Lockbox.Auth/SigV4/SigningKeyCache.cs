@@ -8,15 +8,17 @@ namespace Lockbox.Auth.SigV4;
 /// Derived SigV4 signing keys, cached per (secret, date, region, service): the four chained
 /// HMACs of the derivation would otherwise double the cost of each verification. A key changes
 /// once a day per access key, so the cache stays small; it is cleared wholesale if it ever grows
-/// past <see cref="MaxEntries"/> (e.g. a flood of distinct dates), which bounds memory.
+/// past <see cref="MaxEntries"/> (e.g. a flood of distinct dates), which bounds memory. Keys
+/// dropped by a clear are not disposed, since a request may still be signing with one; their HMAC
+/// contexts are released when the garbage collector finalizes them.
 /// </summary>
 internal sealed class SigningKeyCache
 {
     public const int MaxEntries = 10_000;
 
-    private readonly ConcurrentDictionary<SigningKeyId, byte[]> _keys = new();
+    private readonly ConcurrentDictionary<SigningKeyId, SigningKey> _keys = new();
 
-    public byte[] Get(string secret, string date, string region, string service)
+    public SigningKey Get(string secret, string date, string region, string service)
     {
         var id = new SigningKeyId(secret, date, region, service);
         if (_keys.TryGetValue(id, out var key))
@@ -24,14 +26,13 @@ internal sealed class SigningKeyCache
             return key;
         }
 
-        key = Derive(secret, date, region, service);
+        key = new SigningKey(Derive(secret, date, region, service));
         if (_keys.Count >= MaxEntries)
         {
             _keys.Clear();
         }
 
-        _keys[id] = key;
-        return key;
+        return _keys.GetOrAdd(id, key);
     }
 
     /// <summary>kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").</summary>

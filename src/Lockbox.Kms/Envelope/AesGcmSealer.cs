@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Lockbox.Common;
 using Sodium = NSec.Cryptography;
 
 namespace Lockbox.Kms.Envelope;

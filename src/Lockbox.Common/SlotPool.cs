@@ -1,12 +1,13 @@
-namespace Lockbox.Kms.Envelope;
+namespace Lockbox.Common;
 
 /// <summary>
 /// A small lock-free pool of non-thread-safe, costly-to-create objects (AesGcm and HMAC contexts
-/// bound to one key). A thread takes an instance from a slot, uses it and puts it back; slots are
-/// probed from a per-thread start index so threads rarely contend. At most one instance per slot
-/// stays cached; surplus instances created under contention are disposed after use.
+/// bound to one key: table data keys, SigV4 signing keys). A thread takes an instance from a
+/// slot, uses it and puts it back; slots are probed from a per-thread start index so threads
+/// rarely contend. At most one instance per slot stays cached; surplus instances created under
+/// contention are disposed after use.
 /// </summary>
-internal sealed class SlotPool<T> : IDisposable
+public sealed class SlotPool<T> : IDisposable
     where T : class, IDisposable
 {
     private readonly T?[] _slots;

@@ -1,0 +1,47 @@
+using System.Security.Cryptography;
+using Lockbox.Common;
+
+namespace Lockbox.Auth.SigV4;
+
+/// <summary>
+/// One derived signing key with a pool of HMAC contexts keyed with it. A one-shot
+/// <see cref="HMACSHA256.HashData(byte[], byte[])"/> creates and frees an OpenSSL context on every
+/// call; reusing a context costs about half as much (0.5 against 1.1 µs for a string to sign).
+/// </summary>
+internal sealed class SigningKey
+{
+    private readonly SlotPool<IncrementalHash> _hmacs;
+
+    public SigningKey(byte[] key)
+    {
+        Key = key;
+        _hmacs = new SlotPool<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key));
+    }
+
+    public byte[] Key { get; }
+
+    /// <summary>HMAC-SHA256 of <paramref name="data"/> under this key into <paramref name="mac"/> (32 bytes).</summary>
+    public void Sign(ReadOnlySpan<byte> data, Span<byte> mac)
+    {
+        var hmac = _hmacs.Rent();
+        var finished = false;
+        try
+        {
+            hmac.AppendData(data);
+            hmac.GetHashAndReset(mac);
+            finished = true;
+        }
+        finally
+        {
+            // A context that failed part-way may hold data; it is not handed out again.
+            if (finished)
+            {
+                _hmacs.Return(hmac);
+            }
+            else
+            {
+                hmac.Dispose();
+            }
+        }
+    }
+}
