@@ -98,6 +98,46 @@ public sealed class PersistenceTests(ITestOutputHelper output)
     }
 
     [ServerProcessFact]
+    public async Task Sigint_and_sigterm_each_stop_the_server_cleanly_and_it_restarts_with_its_items()
+    {
+        await using var server = await LockboxServer.StartNewAsync(LockboxServerOptions.WithGeneratedCredentials());
+        await WithDiagnostics(server, async () =>
+        {
+            string table;
+            using (var client = Client(server))
+            {
+                table = await Tables.CreateAsync(client);
+            }
+
+            string[] signals = ["INT", "TERM"];
+            for (var i = 0; i < signals.Length; i++)
+            {
+                using (var client = Client(server))
+                {
+                    await client.PutItemAsync(table, Av.Item(("pk", Av.S("signal")), ("sk", Av.S(signals[i]))));
+                }
+
+                await server.StopAsync(signal: signals[i]);
+
+                // Exit code 0 and the shutdown logged once more: not killed after the grace period.
+                Assert.Equal(0, server.LastExitCode);
+                Assert.Equal(i + 1, server.Output.Split("Lockbox.Host[1004] Stopped").Length - 1);
+                await server.StartAsync();
+            }
+
+            using (var client = Client(server))
+            {
+                foreach (var signal in signals)
+                {
+                    var got = await client.GetItemAsync(new GetItemRequest { TableName = table, Key = Av.Key("signal", signal), ConsistentRead = true });
+                    Assert.True(got.IsItemSet, $"the item written before SIG{signal} is missing after the restart");
+                }
+            }
+            return true;
+        });
+    }
+
+    [ServerProcessFact]
     public async Task RootCredentialsCsv_WrittenOnceWithMode0600_WhenNoEnvCredentials()
     {
         await using var server = await LockboxServer.StartNewAsync(new LockboxServerOptions());

@@ -258,8 +258,14 @@ public sealed class LockboxServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Graceful stop: SIGTERM, then SIGKILL after <paramref name="timeout"/> (default 20 s).</summary>
-    public async Task StopAsync(TimeSpan? timeout = null)
+    /// <summary>The exit code of the process the last <see cref="StopAsync"/> stopped.</summary>
+    public int? LastExitCode { get; private set; }
+
+    /// <summary>
+    /// Graceful stop: SIGTERM (or <paramref name="signal"/>, e.g. "INT" as Ctrl+C sends), then
+    /// SIGKILL after <paramref name="timeout"/> (default 20 s).
+    /// </summary>
+    public async Task StopAsync(TimeSpan? timeout = null, string signal = "TERM")
     {
         var process = _process;
         if (process is null)
@@ -268,7 +274,7 @@ public sealed class LockboxServer : IAsyncDisposable
         }
         if (!process.HasExited)
         {
-            SendSigterm(process.Id);
+            SendSignal(process.Id, signal);
             using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
             try
             {
@@ -281,6 +287,7 @@ public sealed class LockboxServer : IAsyncDisposable
             }
         }
         AppendLog(string.Create(CultureInfo.InvariantCulture, $"=== stopped (exit code {SafeExitCode(process)}){Environment.NewLine}"));
+        LastExitCode = process.HasExited ? process.ExitCode : null;
         process.Dispose();
         _process = null;
     }
@@ -327,7 +334,7 @@ public sealed class LockboxServer : IAsyncDisposable
         }
     }
 
-    private static void SendSigterm(int pid)
+    private static void SendSignal(int pid, string signal)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -336,7 +343,7 @@ public sealed class LockboxServer : IAsyncDisposable
         }
         using var kill = Process.Start(new ProcessStartInfo("kill")
         {
-            ArgumentList = { "-TERM", pid.ToString(CultureInfo.InvariantCulture) },
+            ArgumentList = { "-" + signal, pid.ToString(CultureInfo.InvariantCulture) },
             UseShellExecute = false,
             RedirectStandardError = true,
             RedirectStandardOutput = true,
