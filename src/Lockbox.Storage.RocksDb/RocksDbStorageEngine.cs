@@ -95,7 +95,19 @@ public sealed class RocksDbStorageEngine : IStorageEngine
             }
         }
 
-        var db = NativeRocksDb.Open(dbOptions, directory, families);
+        NativeRocksDb db;
+        try
+        {
+            db = NativeRocksDb.Open(dbOptions, directory, families);
+        }
+        catch (RocksDbException error)
+        {
+            // RocksDB holds an exclusive lock on the LOCK file while a database is open.
+            throw new IOException(error.Message.Contains("/LOCK:", StringComparison.Ordinal)
+                ? $"the storage in {directory} is in use by another process (another lockbox serve on the same --data?)."
+                : $"cannot open the storage in {directory}: {error.Message}", error);
+        }
+
         return new RocksDbStorageEngine(db, options, cfOptions, existing, [.. keepAlive, dbOptions, families]);
     }
 

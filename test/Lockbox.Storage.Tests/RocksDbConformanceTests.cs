@@ -39,6 +39,17 @@ public sealed class RocksDbConformanceTests : StorageEngineConformance
     }
 
     [Fact]
+    public void A_directory_open_in_another_engine_is_refused_with_a_clear_message()
+    {
+        Engine.OpenKeyspace("t");
+
+        var error = Assert.Throws<IOException>(() => RocksDbStorageEngine.Open(_directory.Path));
+
+        Assert.Contains("is in use by another process", error.Message, StringComparison.Ordinal);
+        Assert.Contains(_directory.Path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Use_after_dispose_throws()
     {
         var ks = Engine.OpenKeyspace("t");
