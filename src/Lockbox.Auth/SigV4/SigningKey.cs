@@ -21,27 +21,5 @@ internal sealed class SigningKey
     public byte[] Key { get; }
 
     /// <summary>HMAC-SHA256 of <paramref name="data"/> under this key into <paramref name="mac"/> (32 bytes).</summary>
-    public void Sign(ReadOnlySpan<byte> data, Span<byte> mac)
-    {
-        var hmac = _hmacs.Rent();
-        var finished = false;
-        try
-        {
-            hmac.AppendData(data);
-            hmac.GetHashAndReset(mac);
-            finished = true;
-        }
-        finally
-        {
-            // A context that failed part-way may hold data; it is not handed out again.
-            if (finished)
-            {
-                _hmacs.Return(hmac);
-            }
-            else
-            {
-                hmac.Dispose();
-            }
-        }
-    }
+    public void Sign(ReadOnlySpan<byte> data, Span<byte> mac) => _hmacs.HashInto(data, mac);
 }

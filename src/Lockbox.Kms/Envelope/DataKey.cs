@@ -116,16 +116,7 @@ public sealed class DataKey : IDisposable
 
         ThrowIfDisposed();
         Span<byte> full = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        var hmac = _hashPool.Rent();
-        try
-        {
-            hmac.AppendData(data);
-            hmac.GetHashAndReset(full);
-        }
-        finally
-        {
-            _hashPool.Return(hmac);
-        }
+        _hashPool.HashInto(data, full);
 
         full[..HashSize].CopyTo(destination16);
     }
